@@ -1,0 +1,75 @@
+"""Pathmark: an LTI 1.3 tool for evidence-based micro-credentials."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from lti_tool.config import (
+    PROJECT_ROOT,
+    instance_secret_key,
+    load_settings,
+    resolve_path,
+)
+
+
+def create_app(settings: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, database, services, then each area of pages."""
+    config = load_settings(overrides=settings)
+    instance_path = (
+        str(resolve_path(config["INSTANCE_PATH"]))
+        if config["INSTANCE_PATH"]
+        else str(PROJECT_ROOT / "instance")
+    )
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Several hosts must share one secret: set PATHMARK_SECRET_KEY there.
+    app.config["SECRET_KEY"] = config["SECRET_KEY"] or instance_secret_key(
+        Path(app.instance_path)
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"] or (
+        "sqlite:///" + str(Path(app.instance_path) / "pathmark.db")
+    )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    app.config["SESSION_COOKIE_SECURE"] = config["BASE_URL"].startswith("https://")
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["PREFERRED_URL_SCHEME"] = config["BASE_URL"].split(":", 1)[0]
+
+    hops = config["TRUSTED_PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
+
+    from lti_tool import events
+
+    events.configure(config["LOG_LEVEL"])
+
+    from lti_tool.db import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+
+    from lti_tool.services import build_services
+
+    app.extensions["pathmark"] = build_services(app)
+
+    from lti_tool import deep_linking, errors, health, launch, launch_context, pages
+
+    app.register_blueprint(launch.bp)
+    app.register_blueprint(deep_linking.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(health.bp)
+    errors.init_app(app)
+    launch_context.init_app(app)
+
+    return app

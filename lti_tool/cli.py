@@ -1,0 +1,219 @@
+"""The ``lti-tool`` command: set-up, serving, platforms and keys."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from lti_tool.db import db
+
+
+def _create_app():
+    from lti_tool import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main() -> None:
+    """Pathmark, the LTI 1.3 micro-credential tool."""
+
+
+@main.command()
+@click.option(
+    "--sandbox/--no-sandbox",
+    default=False,
+    help="Also register the sandbox platform (development only).",
+)
+@with_appcontext
+def init(sandbox: bool) -> None:
+    """Create or upgrade the database and keys. Harmless to repeat."""
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    click.echo(f"Database ready: {_safe_url(db.engine.url)}")
+
+    keyring = current_app.extensions["pathmark"].keyring
+    created = keyring.ensure()
+    if created:
+        click.echo(f"Created tool key {created.kid} in {keyring.folder}")
+    else:
+        click.echo(f"Tool keys present in {keyring.folder}")
+
+    if sandbox:
+        from lti_tool.sandbox_registration import register_sandbox
+
+        reg = register_sandbox(current_app)
+        db.session.commit()
+        click.echo(f"Sandbox platform registered: {reg.issuer} ({reg.client_id})")
+
+
+def _safe_url(url) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+@main.command()
+@click.option("--host", default="localhost", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--sandbox-port", default=5001, show_default=True)
+def dev(host: str, port: int, sandbox_port: int) -> None:
+    """Run Pathmark and the sandbox platform for development."""
+    from werkzeug.serving import run_simple
+
+    from lti_tool import create_app
+    from lti_tool.sandbox import create_sandbox
+
+    tool_url = f"http://{host}:{port}"
+    os.environ.setdefault("PATHMARK_BASE_URL", tool_url)
+    os.environ.setdefault("PATHMARK_SANDBOX", "true")
+    app = create_app()
+    sandbox = create_sandbox(tool_url=app.config["BASE_URL"])
+
+    import threading
+
+    thread = threading.Thread(
+        target=run_simple,
+        args=("127.0.0.1", sandbox_port, sandbox),
+        kwargs={"threaded": True},
+        daemon=True,
+    )
+    thread.start()
+    click.echo(f"Pathmark on {app.config['BASE_URL']}")
+    click.echo(f"Sandbox LMS on http://127.0.0.1:{sandbox_port}  <- open this")
+    run_simple(host, port, app, threaded=True)
+
+
+@main.command()
+@click.option("--bind", default="127.0.0.1:5000", show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def serve(bind: str, workers: int) -> None:
+    """Serve Pathmark with gunicorn."""
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "lti_tool.wsgi:app",
+    ]
+    os.execv(sys.executable, args)
+
+
+@main.group()
+def platform() -> None:
+    """Platforms (LMS registrations) Pathmark accepts launches from."""
+
+
+@platform.command("add")
+@click.option("--issuer", required=True, help="The platform's issuer (iss).")
+@click.option("--client-id", required=True, help="Pathmark's client_id there.")
+@click.option("--auth-url", required=True, help="OIDC authorization endpoint.")
+@click.option("--token-url", required=True, help="OAuth 2 token endpoint.")
+@click.option("--jwks-url", required=True, help="The platform's public keys.")
+@click.option("--deployment-id", multiple=True, help="May be given several times.")
+@click.option("--audience", default=None, help="Token audience, if not the URL.")
+@click.option("--name", default="", help="A label for admins.")
+@with_appcontext
+def platform_add(
+    issuer, client_id, auth_url, token_url, jwks_url, deployment_id, audience, name
+) -> None:
+    """Register a platform, or update its endpoints and add deployments."""
+    from lti_tool.registration import (
+        PlatformEndpoints,
+        RegistrationError,
+        add_platform,
+    )
+
+    try:
+        reg = add_platform(
+            PlatformEndpoints(
+                issuer=issuer,
+                client_id=client_id,
+                auth_login_url=auth_url,
+                auth_token_url=token_url,
+                key_set_url=jwks_url,
+                auth_audience=audience,
+                name=name,
+            ),
+            deployment_id,
+        )
+    except RegistrationError as exc:
+        raise click.UsageError(str(exc)) from None
+    db.session.commit()
+    deployments = ", ".join(d.deployment_id for d in reg.deployments) or "none yet"
+    click.echo(f"Registered {reg.issuer} client {reg.client_id} (id {reg.id})")
+    click.echo(f"Deployments: {deployments}")
+
+
+@platform.command("list")
+@with_appcontext
+def platform_list() -> None:
+    """List registrations and their deployments."""
+    from lti_tool.registration import list_registrations
+
+    regs = list_registrations()
+    if not regs:
+        click.echo("No platforms registered. Add one with `lti-tool platform add`.")
+    for reg in regs:
+        click.echo(f"{reg.id}\t{reg.issuer}\t{reg.client_id}\t{reg.name}")
+        click.echo(f"\tlogin {reg.auth_login_url}")
+        click.echo(f"\ttoken {reg.auth_token_url}")
+        click.echo(f"\tjwks  {reg.key_set_url}")
+        for dep in reg.deployments:
+            click.echo(f"\tdeployment {dep.deployment_id} ({dep.status})")
+
+
+@platform.command("remove")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@with_appcontext
+def platform_remove(issuer: str, client_id: str) -> None:
+    """Remove a registration with its deployments, courses and launches."""
+    from lti_tool.registration import remove_platform
+
+    if not remove_platform(issuer, client_id):
+        raise click.ClickException(f"No registration for {issuer} / {client_id}")
+    db.session.commit()
+    click.echo(f"Removed {issuer} client {client_id}")
+
+
+@main.group()
+def keys() -> None:
+    """The tool's signing keys."""
+
+
+@keys.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Make a new current key; the old one stays published for the grace period."""
+    keyring = current_app.extensions["pathmark"].keyring
+    key = keyring.rotate()
+    days = keyring.grace.days
+    click.echo(f"New current key {key.kid}; retired keys stay published {days} days")
+
+
+@keys.command("list")
+@with_appcontext
+def keys_list() -> None:
+    """Show the keys, which is current, and which are still published."""
+    keyring = current_app.extensions["pathmark"].keyring
+    now = datetime.now(UTC)
+    published = {k.kid for k in keyring.published(now)}
+    for key in keyring.keys():
+        if key.current:
+            status = "current"
+        elif key.kid in published:
+            until = key.retired_at + keyring.grace  # type: ignore[operator]
+            status = f"retired, published until {until:%Y-%m-%d %H:%M} UTC"
+        else:
+            status = "retired, no longer published"
+        click.echo(f"{key.kid}\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{status}")

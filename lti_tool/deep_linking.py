@@ -1,0 +1,158 @@
+"""Deep Linking 2.0: the credential picker and the signed response.
+
+The response JWT follows Deep Linking 2.0 section 4.2: ``iss`` is the
+client_id, ``aud`` the platform issuer, the request's ``data`` echoed
+unchanged, signed with the tool's current key (its kid in the header) and
+posted to ``deep_link_return_url``. Each item is an ``ltiResourceLink`` with
+a line item, so the gradebook column appears when the teacher saves.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request, url_for
+from pylti1p3.deep_link_resource import DeepLinkResource
+from pylti1p3.lineitem import LineItem
+
+from lti_tool import catalogue
+from lti_tool.events import event
+from lti_tool.launch_context import current_launch
+from lti_tool.models import Launch
+from lti_tool.roles import CourseRole
+from lti_tool.services import services
+from lti_tool.vocab import LTI_VERSION, Claim, MessageType
+
+bp = Blueprint("deep_linking", __name__)
+
+# Platforms' clocks differ: a few minutes, not seconds (LMS notes).
+RESPONSE_LIFETIME = 300
+LINE_ITEM_TAG = "pathmark-credential"
+
+
+class PickerError(ValueError):
+    """The teacher's choice cannot be returned to the platform."""
+
+
+def _settings(launch: Launch) -> dict[str, Any]:
+    return launch.claims.get(Claim.DL_SETTINGS) or {}
+
+
+def _accepts_multiple(settings: dict[str, Any]) -> bool:
+    value = settings.get("accept_multiple", False)
+    return value is True or value == "true"
+
+
+def content_item(choice: catalogue.Placeable, launch_url: str) -> dict[str, Any]:
+    """One ``ltiResourceLink`` with its line item."""
+    line_item = (
+        LineItem()
+        .set_score_maximum(choice.score_maximum)
+        .set_label(choice.title)
+        .set_resource_id(choice.resource_id)
+        .set_tag(LINE_ITEM_TAG)
+    )
+    resource = (
+        DeepLinkResource()
+        .set_type("ltiResourceLink")
+        .set_title(choice.title)
+        .set_url(launch_url)
+        .set_custom_params(
+            {"credential": choice.key, "credential_version": str(choice.version)}
+        )
+        .set_lineitem(line_item)
+    )
+    item = resource.to_dict()
+    item["text"] = choice.outcome
+    return item
+
+
+def response_claims(
+    launch: Launch, items: list[dict[str, Any]], now: int | None = None
+) -> dict[str, Any]:
+    now = int(time.time()) if now is None else now
+    settings = _settings(launch)
+    claims: dict[str, Any] = {
+        "iss": launch.registration.client_id,
+        "aud": launch.registration.issuer,
+        "iat": now,
+        "exp": now + RESPONSE_LIFETIME,
+        "nonce": secrets.token_urlsafe(16),
+        Claim.DEPLOYMENT_ID: launch.deployment.deployment_id,
+        Claim.MESSAGE_TYPE: MessageType.DEEP_LINKING_RESPONSE.value,
+        Claim.VERSION: LTI_VERSION,
+        Claim.DL_CONTENT_ITEMS: items,
+    }
+    if "data" in settings:
+        claims[Claim.DL_DATA] = settings["data"]
+    return {str(k): v for k, v in claims.items()}
+
+
+def choose(launch: Launch, keys: list[str]) -> list[catalogue.Placeable]:
+    settings = _settings(launch)
+    if "ltiResourceLink" not in (settings.get("accept_types") or []):
+        raise PickerError("This LMS does not accept activity links here.")
+    if not keys:
+        raise PickerError("Choose a credential to add to the course.")
+    if len(keys) > 1 and not _accepts_multiple(settings):
+        raise PickerError("This LMS accepts one credential at a time here.")
+    chosen = []
+    for key in dict.fromkeys(keys):
+        found = catalogue.find(key)
+        if found is None:
+            raise PickerError("That credential is no longer in the catalogue.")
+        chosen.append(found)
+    return chosen
+
+
+@bp.get("/deep-linking/<launch_id>")
+def picker(launch_id: str):
+    launch = current_launch(launch_id, role=CourseRole.STAFF)
+    settings = _settings(launch)
+    return render_template(
+        "staff/picker.html",
+        launch=launch,
+        credentials=catalogue.placeable(),
+        multiple=_accepts_multiple(settings),
+        accepts_links="ltiResourceLink" in (settings.get("accept_types") or []),
+        error=None,
+    )
+
+
+@bp.post("/deep-linking/<launch_id>")
+def respond(launch_id: str):
+    launch = current_launch(launch_id, role=CourseRole.STAFF)
+    settings = _settings(launch)
+    try:
+        chosen = choose(launch, request.form.getlist("credential"))
+    except PickerError as exc:
+        return (
+            render_template(
+                "staff/picker.html",
+                launch=launch,
+                credentials=catalogue.placeable(),
+                multiple=_accepts_multiple(settings),
+                accepts_links="ltiResourceLink" in (settings.get("accept_types") or []),
+                error=str(exc),
+            ),
+            400,
+        )
+
+    launch_url = current_app.config["BASE_URL"] + url_for("lti.launch")
+    items = [content_item(c, launch_url) for c in chosen]
+    token = services().keyring.sign(response_claims(launch, items))
+    event(
+        "deep_linking.returned",
+        launch=launch.id,
+        registration=launch.registration_id,
+        deployment=launch.deployment_id,
+        items=len(items),
+    )
+    return render_template(
+        "lti/deep_link_return.html",
+        return_url=settings["deep_link_return_url"],
+        jwt=token,
+        titles=[c.title for c in chosen],
+    )

@@ -1,0 +1,300 @@
+"""OIDC login, launch and the session after it (LTI 1.3 core, section 5.1).
+
+``/lti/login`` starts the third-party initiated login; ``/lti/launch``
+receives the platform's id_token. State and nonce live in the database and
+are used once, so any worker can serve either step. The browser that
+started the login must finish it: by a cookie where the browser keeps one,
+by LTI platform storage (postMessage) where the platform offers it, and
+otherwise by opening Pathmark in a new window.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlencode, urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import update
+
+from lti_tool import registration as registrations
+from lti_tool.db import db, utcnow
+from lti_tool.events import event
+from lti_tool.launch_records import record_launch
+from lti_tool.launch_session import TOKEN_PARAM
+from lti_tool.launch_validation import IdTokenLaunch
+from lti_tool.models import Launch, LoginState, Registration
+from lti_tool.refusals import LaunchRefused, Reason
+from lti_tool.services import services
+from lti_tool.vocab import MessageType
+
+bp = Blueprint("lti", __name__)
+
+STATE_COOKIE_PREFIX = "pathmark_state_"
+NEW_WINDOW_PARAM = "pathmark_new_window"
+# Login parameters passed on when the launch is retried in a new window.
+LOGIN_PARAMS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "client_id",
+    "lti_deployment_id",
+    "deployment_id",
+)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def cookies_secure() -> bool:
+    """Secure cookies over https, and on localhost (browsers allow it there)."""
+    base = current_app.config["BASE_URL"]
+    host = urlsplit(base).hostname or ""
+    return base.startswith("https://") or host in {"localhost", "127.0.0.1"}
+
+
+def _resolve_registration(issuer: str, client_id: str | None) -> Registration:
+    if client_id:
+        reg = registrations.find_registration(issuer, client_id)
+    else:
+        # The spec lets platforms omit client_id when one suffices.
+        candidates = registrations.registrations_for_issuer(issuer)
+        if len(candidates) > 1:
+            raise LaunchRefused(Reason.AMBIGUOUS_REGISTRATION, issuer=issuer)
+        reg = candidates[0] if candidates else None
+    if reg is None:
+        raise LaunchRefused(
+            Reason.UNKNOWN_REGISTRATION,
+            "login for unknown registration",
+            issuer=issuer,
+            client_id=client_id or "",
+            shown=f"Issuer: {issuer} · Client ID: {client_id or '(none sent)'}",
+        )
+    return reg
+
+
+@bp.route("/lti/login", methods=["GET", "POST"])
+def login() -> Response:
+    """Third-party initiated login: remember state and nonce, go to the platform."""
+    params = request.values
+    issuer = params.get("iss", "")
+    login_hint = params.get("login_hint", "")
+    client_id = params.get("client_id") or None
+    if not issuer or not login_hint:
+        raise LaunchRefused(
+            Reason.LOGIN_PARAMS_MISSING, issuer=issuer, client_id=client_id or ""
+        )
+    reg = _resolve_registration(issuer, client_id)
+
+    base = current_app.config["BASE_URL"]
+    target = params.get("target_link_uri") or base + url_for("lti.launch")
+    if target != base and not target.startswith(base + "/"):
+        raise LaunchRefused(
+            Reason.BAD_TARGET,
+            "target_link_uri outside base_url",
+            issuer=issuer,
+            client_id=reg.client_id,
+            shown=f"Target: {target}",
+        )
+
+    storage_target = params.get("lti_storage_target") or None
+    login_state = LoginState(
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        registration_id=reg.id,
+        target_link_uri=target,
+        storage_target=storage_target,
+        storage_origin=origin_of(reg.auth_login_url) if storage_target else None,
+        login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
+        created_at=utcnow(),
+    )
+    db.session.add(login_state)
+    db.session.commit()
+
+    auth_params = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": reg.client_id,
+        # The launch URL registered with the platform, not the deep target:
+        # platforms check redirect_uri against their list.
+        "redirect_uri": base + url_for("lti.launch"),
+        "state": login_state.state,
+        "nonce": login_state.nonce,
+        "login_hint": login_hint,
+    }
+    if params.get("lti_message_hint"):
+        auth_params["lti_message_hint"] = params["lti_message_hint"]
+    separator = "&" if "?" in reg.auth_login_url else "?"
+    auth_url = reg.auth_login_url + separator + urlencode(auth_params)
+
+    event(
+        "login.started",
+        registration=reg.id,
+        platform_storage=bool(storage_target),
+        new_window=bool(params.get(NEW_WINDOW_PARAM)),
+    )
+    if storage_target:
+        response = Response(
+            render_template(
+                "lti/storage_login.html",
+                auth_url=auth_url,
+                target=storage_target,
+                origin=login_state.storage_origin,
+                key=STATE_COOKIE_PREFIX + login_state.state,
+                value=login_state.nonce,
+            )
+        )
+    else:
+        response = redirect(auth_url, code=302)
+    _set_state_cookie(response, login_state.state)
+    return response
+
+
+def _set_state_cookie(response: Response, state: str) -> None:
+    secure = cookies_secure()
+    response.set_cookie(
+        STATE_COOKIE_PREFIX + state,
+        state,
+        max_age=current_app.config["LOGIN_STATE_MAX_AGE"],
+        path=url_for("lti.launch"),
+        secure=secure,
+        httponly=True,
+        samesite="None" if secure else "Lax",
+        partitioned=secure,
+    )
+
+
+@bp.route("/lti/launch", methods=["POST"])
+def launch() -> Response:
+    """The platform's form post with an id_token, or with an OIDC error."""
+    params = request.form
+    if params.get("error"):
+        raise LaunchRefused(
+            Reason.PLATFORM_ERROR,
+            params["error"][:64],
+            shown=f"The LMS said: {params['error'][:64]}"
+            + (
+                f" ({params['error_description'][:200]})"
+                if params.get("error_description")
+                else ""
+            ),
+        )
+
+    svc = services()
+    validated = IdTokenLaunch(
+        params, svc.tool_conf, svc.platform_keys, svc.policy, secure=request.is_secure
+    ).run()
+    state = validated.login.state
+
+    bound = request.cookies.get(STATE_COOKIE_PREFIX + state) == state
+    if not bound and not validated.login.storage_target:
+        # The browser withheld the cookie: keep the state unused, offer a
+        # top-level window where cookies work.
+        db.session.rollback()
+        event(
+            "launch.needs_window",
+            registration=validated.registration.id,
+            deployment=validated.deployment.id,
+        )
+        login_params = dict(validated.login.login_params or {})
+        login_params[NEW_WINDOW_PARAM] = "1"
+        return Response(
+            render_template(
+                "lti/new_window.html",
+                login_url=url_for("lti.login") + "?" + urlencode(login_params),
+            ),
+            status=200,
+        )
+
+    launch_row = record_launch(validated, pending_state=None if bound else state)
+    db.session.commit()
+
+    if not bound:
+        return Response(
+            render_template(
+                "lti/storage_launch.html",
+                target=validated.login.storage_target,
+                origin=validated.login.storage_origin,
+                key=STATE_COOKIE_PREFIX + state,
+                launch_id=launch_row.id,
+                confirm_url=url_for("lti.confirm_storage"),
+            )
+        )
+    _log_accepted(launch_row, "cookie")
+    return _after_launch(launch_row)
+
+
+@bp.route("/lti/launch/confirm", methods=["POST"])
+def confirm_storage() -> Response:
+    """Finish a launch whose login was proven through platform storage."""
+    launch_id = request.form.get("launch_id", "")
+    value = request.form.get("value", "")
+    launch_row = db.session.get(Launch, launch_id)
+    if launch_row is None or launch_row.pending_state is None:
+        raise LaunchRefused(Reason.REPLAYED_STATE, "no pending launch")
+    login_state = db.session.get(LoginState, launch_row.pending_state)
+    if login_state is None or not secrets.compare_digest(login_state.nonce, value):
+        raise LaunchRefused(
+            Reason.BROWSER_MISMATCH,
+            "platform storage value differs",
+            issuer=launch_row.registration.issuer,
+            client_id=launch_row.registration.client_id,
+        )
+    result = db.session.execute(
+        update(Launch)
+        .where(Launch.id == launch_row.id, Launch.pending_state.is_not(None))
+        .values(pending_state=None)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise LaunchRefused(Reason.REPLAYED_STATE, "launch confirmed twice")
+    db.session.commit()
+    db.session.refresh(launch_row)
+    _log_accepted(launch_row, "platform_storage")
+    return _after_launch(launch_row)
+
+
+def _log_accepted(launch_row: Launch, binding: str) -> None:
+    event(
+        "launch.accepted",
+        launch=launch_row.id,
+        registration=launch_row.registration_id,
+        deployment=launch_row.deployment_id,
+        course=launch_row.course_id,
+        link=launch_row.resource_link_id,
+        message=launch_row.message_type,
+        role=launch_row.course_role,
+        binding=binding,
+    )
+
+
+def _after_launch(launch_row: Launch) -> Response:
+    token = services().tokens.issue(launch_row)
+    if launch_row.message_type == MessageType.DEEP_LINKING:
+        endpoint = "deep_linking.picker"
+    else:
+        endpoint = "pages.activity"
+    return redirect(
+        url_for(endpoint, launch_id=launch_row.id, **{TOKEN_PARAM: token}), code=303
+    )
+
+
+@bp.route("/lti/jwks")
+@bp.route("/.well-known/jwks.json")
+def jwks() -> Response:
+    """The tool's public keys: current and retired ones still in grace."""
+    response = current_app.json.response(services().keyring.jwks())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,83 @@
+"""Pages opened after a launch: which launch, whose, and who may frame them."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, g, request, url_for
+
+from lti_tool.launch_session import TOKEN_PARAM
+from lti_tool.models import Launch
+from lti_tool.refusals import LaunchRefused, Reason
+from lti_tool.roles import CourseRole
+from lti_tool.services import services
+from lti_tool.vocab import Claim
+
+
+def current_launch(launch_id: str, *, role: CourseRole | None = None) -> Launch:
+    """The launch this request's token opens; optionally require a role."""
+    token = request.values.get(TOKEN_PARAM)
+    launch = services().tokens.load(token, launch_id)
+    if role is not None and launch.course_role != role.value:
+        raise LaunchRefused(
+            Reason.NOT_ALLOWED,
+            f"needs {role.value}, has {launch.course_role}",
+            issuer=launch.registration.issuer,
+            client_id=launch.registration.client_id,
+        )
+    g.launch = launch
+    g.launch_token = token
+    return launch
+
+
+def launch_url(endpoint: str, **values) -> str:
+    """``url_for`` that carries the launch token, for links inside pages."""
+    token = g.get("launch_token")
+    if token:
+        values[TOKEN_PARAM] = token
+    return url_for(endpoint, **values)
+
+
+def _origin(url: object) -> str | None:
+    if not isinstance(url, str):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def frame_ancestors(launch: Launch) -> list[str]:
+    """The platform origins allowed to frame this launch's pages."""
+    claims = launch.claims
+    candidates = [
+        launch.registration.issuer,
+        launch.registration.auth_login_url,
+        (claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("return_url"),
+        (claims.get(Claim.DL_SETTINGS) or {}).get("deep_link_return_url"),
+        (claims.get(Claim.TOOL_PLATFORM) or {}).get("url"),
+    ]
+    origins = []
+    for url in candidates:
+        origin = _origin(url)
+        if origin and origin not in origins:
+            origins.append(origin)
+    return origins
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["launch_url"] = launch_url
+
+    @app.after_request
+    def frame_policy(response: Response) -> Response:
+        launch = g.get("launch")
+        if launch is not None:
+            allowed = " ".join(["'self'", *frame_ancestors(launch)])
+            response.headers["Content-Security-Policy"] = f"frame-ancestors {allowed}"
+        else:
+            response.headers.setdefault(
+                "Content-Security-Policy", "frame-ancestors *"
+            )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response

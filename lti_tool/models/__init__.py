@@ -1,0 +1,18 @@
+"""Typed SQLAlchemy models, one module per aggregate."""
+
+from lti_tool.models.courses import Course, Membership, Person, ResourceLink
+from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
+from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
+
+__all__ = [
+    "Course",
+    "Deployment",
+    "Launch",
+    "LaunchRefusal",
+    "LoginState",
+    "Membership",
+    "Person",
+    "PlatformKeySet",
+    "Registration",
+    "ResourceLink",
+]

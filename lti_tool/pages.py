@@ -1,0 +1,35 @@
+"""The activity page a launch opens: one for course staff, one for learners."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from lti_tool import catalogue
+from lti_tool.launch_context import current_launch
+from lti_tool.roles import CourseRole
+from lti_tool.vocab import Claim
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/activity/<launch_id>")
+def activity(launch_id: str):
+    launch = current_launch(launch_id)
+    link = launch.resource_link
+    credential = (
+        catalogue.find(link.credential_key) if link and link.credential_key else None
+    )
+    context = {
+        "launch": launch,
+        "person": launch.person,
+        "course": launch.course,
+        "link": link,
+        "credential": credential,
+        "has_ags": bool(launch.claims.get(Claim.AGS_ENDPOINT)),
+        "has_nrps": bool(launch.claims.get(Claim.NRPS)),
+    }
+    if launch.course_role == CourseRole.STAFF:
+        return render_template("staff/activity.html", **context)
+    if launch.course_role == CourseRole.LEARNER:
+        return render_template("learner/activity.html", **context)
+    return render_template("no_role.html", **context), 403
