@@ -94,7 +94,9 @@ def init_app(app: Flask) -> None:
     def unexpected(exc: Exception) -> Response:
         db.session.rollback()
         app.logger.exception("unhandled error on %s", request.path)
-        event("request.failed", logging.ERROR, path=request.path, error=type(exc).__name__)
+        event(
+            "request.failed", logging.ERROR, path=request.path, error=type(exc).__name__
+        )
         html = render_template(
             "error.html",
             title="Something went wrong in Pathmark",

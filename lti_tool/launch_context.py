@@ -75,9 +75,7 @@ def init_app(app: Flask) -> None:
             allowed = " ".join(["'self'", *frame_ancestors(launch)])
             response.headers["Content-Security-Policy"] = f"frame-ancestors {allowed}"
         else:
-            response.headers.setdefault(
-                "Content-Security-Policy", "frame-ancestors *"
-            )
+            response.headers.setdefault("Content-Security-Policy", "frame-ancestors *")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response

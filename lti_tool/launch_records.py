@@ -33,7 +33,8 @@ def record_launch(validated: ValidatedLaunch, pending_state: str | None) -> Laun
         )
     ) or Person(registration_id=reg.id, sub=claims["sub"])
     person.name = _text(claims.get("name")) or " ".join(
-        p for p in (_text(claims.get("given_name")), _text(claims.get("family_name")))
+        p
+        for p in (_text(claims.get("given_name")), _text(claims.get("family_name")))
         if p
     )
     person.email = _text(claims.get("email"), 320)

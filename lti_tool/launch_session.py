@@ -32,9 +32,13 @@ class LaunchTokens:
         try:
             data = self._serializer.loads(token, max_age=self.max_age)
         except SignatureExpired:
-            raise LaunchRefused(Reason.SESSION_EXPIRED, "launch token expired")
+            raise LaunchRefused(
+                Reason.SESSION_EXPIRED, "launch token expired"
+            ) from None
         except BadSignature:
-            raise LaunchRefused(Reason.SESSION_EXPIRED, "launch token invalid")
+            raise LaunchRefused(
+                Reason.SESSION_EXPIRED, "launch token invalid"
+            ) from None
         return str(data["l"])
 
     def load(self, token: str | None, launch_id: str | None = None) -> Launch:

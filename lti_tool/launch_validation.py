@@ -144,12 +144,13 @@ class IdTokenLaunch(MessageLaunch):
         body = self._jwt.get("body") or {}
         aud = body.get("aud")
         refusal.issuer = refusal.issuer or str(body.get("iss", ""))[:255]
-        refusal.client_id = refusal.client_id or str(
-            aud[0] if isinstance(aud, list) and aud else aud or ""
-        )[:255]
-        refusal.deployment_id = refusal.deployment_id or str(
-            body.get(Claim.DEPLOYMENT_ID, "")
-        )[:255]
+        refusal.client_id = (
+            refusal.client_id
+            or str(aud[0] if isinstance(aud, list) and aud else aud or "")[:255]
+        )
+        refusal.deployment_id = (
+            refusal.deployment_id or str(body.get(Claim.DEPLOYMENT_ID, ""))[:255]
+        )
         return refusal
 
     # The steps, in order.
@@ -293,7 +294,9 @@ class IdTokenLaunch(MessageLaunch):
         try:
             super().validate_message()
         except LtiException as exc:
-            raise LaunchRefused(Reason.MISSING_CLAIMS, str(exc), shown=str(exc))
+            raise LaunchRefused(
+                Reason.MISSING_CLAIMS, str(exc), shown=str(exc)
+            ) from None
         if message_type == MessageType.DEEP_LINKING:
             settings = body.get(Claim.DL_SETTINGS) or {}
             if not settings.get("deep_link_return_url"):

@@ -51,8 +51,10 @@ class PlatformKeys:
             row = self._fetch(url, row)
 
         key = self._parse(row).get(kid)
-        if key is None and now - row.fetched_at >= self.refetch_interval:
+        last = row.refetched_at
+        if key is None and (last is None or now - last >= self.refetch_interval):
             event("platform_keys.refetch", url=url, kid=kid)
+            row.refetched_at = now
             row = self._fetch(url, row)
             key = self._parse(row).get(kid)
         if key is None:

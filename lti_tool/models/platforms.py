@@ -70,3 +70,5 @@ class PlatformKeySet(db.Model):
     url: Mapped[str] = mapped_column(String(1024), primary_key=True)
     keys: Mapped[dict[str, Any]] = mapped_column(JSON)
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The last refetch forced by an unknown kid; rate-limits the next one.
+    refetched_at: Mapped[datetime | None] = mapped_column()

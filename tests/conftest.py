@@ -1,0 +1,57 @@
+"""Fixtures: an app on a temporary database, its client, a fake platform."""
+
+from __future__ import annotations
+
+import pytest
+from flask_migrate import upgrade
+
+from lti_tool import create_app
+from lti_tool.db import db
+from tests.platform_fake import FakePlatform
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch):
+    """Settings come from each test, never from the developer's shell."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("PATHMARK_") and not name.startswith("PATHMARK_REQUIRE"):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return {
+        "database_url": f"sqlite:///{tmp_path / 'pathmark.db'}",
+        "instance_path": str(tmp_path / "instance"),
+        "keys_dir": str(tmp_path / "keys"),
+        "base_url": "http://localhost",
+        "log_level": "INFO",
+    }
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        app.extensions["pathmark"].keyring.ensure()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def platform(app):
+    """A platform registered with one deployment, its JWKS served in-process."""
+    fake = FakePlatform(app)
+    fake.register()
+    return fake
