@@ -33,9 +33,9 @@ def main() -> None:
 @with_appcontext
 def init(sandbox: bool) -> None:
     """Create or upgrade the database and keys. Harmless to repeat."""
-    from flask_migrate import upgrade
+    from lti_tool.db import upgrade_schema
 
-    upgrade(directory=current_app.extensions["migrate"].directory)
+    upgrade_schema()
     click.echo(f"Database ready: {_safe_url(db.engine.url)}")
 
     keyring = current_app.extensions["pathmark"].keyring

@@ -68,3 +68,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def upgrade_schema() -> None:
+    """Create or upgrade every table; harmless to repeat.
+
+    Each area of Pathmark keeps its own migration branch off the launch
+    spine, so the schema is upgraded to all heads, not to a single one.
+    """
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from flask_migrate import upgrade
 
 from lti_tool import create_app
-from lti_tool.db import db
+from lti_tool.db import db, upgrade_schema
 from tests.platform_fake import FakePlatform
 
 
@@ -37,7 +36,7 @@ def app(settings):
     app = create_app(settings)
     app.config["TESTING"] = True
     with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
+        upgrade_schema()
         app.extensions["pathmark"].keyring.ensure()
     yield app
     with app.app_context():
