@@ -45,27 +45,32 @@ def _accepts_multiple(settings: dict[str, Any]) -> bool:
     return value is True or value == "true"
 
 
-def content_item(choice: catalogue.Placeable, launch_url: str) -> dict[str, Any]:
-    """One ``ltiResourceLink`` with its line item."""
+def content_item(choice: catalogue.Offer, launch_url: str) -> dict[str, Any]:
+    """One ``ltiResourceLink`` with its line item.
+
+    ``scoreMaximum`` is the rubric maximum and ``resourceId`` the id of the
+    exact credential version, which the launch reads back from ``custom``.
+    """
+    defn = choice.definition
     line_item = (
         LineItem()
-        .set_score_maximum(choice.score_maximum)
-        .set_label(choice.title)
+        .set_score_maximum(defn.rubric.maximum)
+        .set_label(defn.title)
         .set_resource_id(choice.resource_id)
         .set_tag(LINE_ITEM_TAG)
     )
     resource = (
         DeepLinkResource()
         .set_type("ltiResourceLink")
-        .set_title(choice.title)
+        .set_title(defn.title)
         .set_url(launch_url)
         .set_custom_params(
-            {"credential": choice.key, "credential_version": str(choice.version)}
+            {"credential": defn.key, "credential_version": str(choice.version_id)}
         )
         .set_lineitem(line_item)
     )
     item = resource.to_dict()
-    item["text"] = choice.outcome
+    item["text"] = defn.outcome
     return item
 
 
@@ -90,35 +95,52 @@ def response_claims(
     return {str(k): v for k, v in claims.items()}
 
 
-def choose(launch: Launch, keys: list[str]) -> list[catalogue.Placeable]:
+def choose(launch: Launch, values: list[str]) -> list[catalogue.Offer]:
+    """The offers the teacher ticked (credential version ids)."""
     settings = _settings(launch)
     if "ltiResourceLink" not in (settings.get("accept_types") or []):
         raise PickerError("This LMS does not accept activity links here.")
-    if not keys:
+    if not values:
         raise PickerError("Choose a credential to add to the course.")
-    if len(keys) > 1 and not _accepts_multiple(settings):
+    if len(values) > 1 and not _accepts_multiple(settings):
         raise PickerError("This LMS accepts one credential at a time here.")
+    offered = {str(o.version_id): o for o in catalogue.offers(launch.course_id)}
     chosen = []
-    for key in dict.fromkeys(keys):
-        found = catalogue.find(key)
-        if found is None:
-            raise PickerError("That credential is no longer in the catalogue.")
-        chosen.append(found)
+    for value in dict.fromkeys(values):
+        if value not in offered:
+            raise PickerError(
+                "That credential version is no longer offered. Reload the "
+                "list and choose again."
+            )
+        chosen.append(offered[value])
     return chosen
+
+
+def _render_picker(launch: Launch, error: str | None = None):
+    settings = _settings(launch)
+    query = {
+        "search": request.values.get("q", "").strip()[:200],
+        "skill": request.values.get("skill", "").strip(),
+        "level": request.values.get("level", "").strip(),
+    }
+    skills, levels = catalogue.facets(launch.course_id)
+    return render_template(
+        "staff/picker.html",
+        launch=launch,
+        credentials=catalogue.offers(launch.course_id, **query),
+        query=query,
+        skills=skills,
+        levels=levels,
+        multiple=_accepts_multiple(settings),
+        accepts_links="ltiResourceLink" in (settings.get("accept_types") or []),
+        error=error,
+    )
 
 
 @bp.get("/deep-linking/<launch_id>")
 def picker(launch_id: str):
     launch = current_launch(launch_id, role=CourseRole.STAFF)
-    settings = _settings(launch)
-    return render_template(
-        "staff/picker.html",
-        launch=launch,
-        credentials=catalogue.placeable(),
-        multiple=_accepts_multiple(settings),
-        accepts_links="ltiResourceLink" in (settings.get("accept_types") or []),
-        error=None,
-    )
+    return _render_picker(launch)
 
 
 @bp.post("/deep-linking/<launch_id>")
@@ -128,17 +150,7 @@ def respond(launch_id: str):
     try:
         chosen = choose(launch, request.form.getlist("credential"))
     except PickerError as exc:
-        return (
-            render_template(
-                "staff/picker.html",
-                launch=launch,
-                credentials=catalogue.placeable(),
-                multiple=_accepts_multiple(settings),
-                accepts_links="ltiResourceLink" in (settings.get("accept_types") or []),
-                error=str(exc),
-            ),
-            400,
-        )
+        return _render_picker(launch, error=str(exc)), 400
 
     launch_url = current_app.config["BASE_URL"] + url_for("lti.launch")
     items = [content_item(c, launch_url) for c in chosen]
@@ -149,10 +161,11 @@ def respond(launch_id: str):
         registration=launch.registration_id,
         deployment=launch.deployment_id,
         items=len(items),
+        versions=",".join(str(c.version_id) for c in chosen),
     )
     return render_template(
         "lti/deep_link_return.html",
         return_url=settings["deep_link_return_url"],
         jwt=token,
-        titles=[c.title for c in chosen],
+        titles=[c.definition.title for c in chosen],
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lti_tool import catalogue
 from lti_tool.db import db, utcnow
 from lti_tool.launch_validation import ValidatedLaunch
 from lti_tool.models import Course, Launch, Membership, Person, ResourceLink
@@ -85,6 +86,9 @@ def record_launch(validated: ValidatedLaunch, pending_state: str | None) -> Laun
         link.custom = custom if isinstance(custom, dict) else {}
         credential = link.custom.get("credential")
         link.credential_key = credential if isinstance(credential, str) else None
+        link.credential_version_id = catalogue.placed_version(
+            credential, link.custom.get("credential_version")
+        )
         ags = claims.get(Claim.AGS_ENDPOINT)
         if isinstance(ags, dict) and isinstance(ags.get("lineitem"), str):
             link.lineitem_url = ags["lineitem"]

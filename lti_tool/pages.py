@@ -16,9 +16,7 @@ bp = Blueprint("pages", __name__)
 def activity(launch_id: str):
     launch = current_launch(launch_id)
     link = launch.resource_link
-    credential = (
-        catalogue.find(link.credential_key) if link and link.credential_key else None
-    )
+    credential = catalogue.for_link(link)
     context = {
         "launch": launch,
         "person": launch.person,

@@ -1,16 +1,28 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from lti_tool.models.catalogue import (
+    CourseCredential,
+    Credential,
+    CredentialVersion,
+    Pathway,
+    PathwayVersion,
+)
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
     "Course",
+    "CourseCredential",
+    "Credential",
+    "CredentialVersion",
     "Deployment",
     "Launch",
     "LaunchRefusal",
     "LoginState",
     "Membership",
+    "Pathway",
+    "PathwayVersion",
     "Person",
     "PlatformKeySet",
     "Registration",

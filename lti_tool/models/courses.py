@@ -82,6 +82,10 @@ class ResourceLink(db.Model):
     title: Mapped[str] = mapped_column(Text, default="")
     # The credential placed here, from the deep-linking custom parameters.
     credential_key: Mapped[str | None] = mapped_column(String(255))
+    # The exact credential version placed here (CredentialVersion.id).
+    credential_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credential_version.id", ondelete="SET NULL")
+    )
     lineitem_url: Mapped[str | None] = mapped_column(String(1024))
     custom: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
