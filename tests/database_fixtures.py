@@ -4,7 +4,8 @@ Use ``database_url`` in any test (or override ``settings`` with it, as
 ``tests/database/conftest.py`` does) and the test runs twice: once on a
 fresh SQLite file, once on a fresh database in a private PostgreSQL
 cluster (marker ``postgres``). The cluster is started once per session
-from the Debian packages and stopped at its end. Where none can be
+from the Debian packages and stopped at its end; when pytest runs with a
+PostgreSQL ``DATABASE_URL``, that server is used instead. Where none can be
 started the PostgreSQL runs skip, saying why; with
 ``PATHMARK_REQUIRE_POSTGRES=1`` (as in CI) they fail instead.
 """
@@ -18,13 +19,23 @@ import pytest
 from tests import postgres_server
 
 REQUIRE = "PATHMARK_REQUIRE_POSTGRES"
+# Read before any test clears the environment: a PostgreSQL DATABASE_URL
+# given to pytest is used instead of a private cluster.
+GIVEN_URL = os.environ.get("DATABASE_URL", "")
+
+
+def _given_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "postgresql+"))
 
 
 @pytest.fixture(scope="session")
 def postgres():
     """The session's PostgreSQL server (see tests/postgres_server.py)."""
     try:
-        server = postgres_server.start()
+        if _given_postgres(GIVEN_URL):
+            server = postgres_server.external(GIVEN_URL)
+        else:
+            server = postgres_server.start()
     except postgres_server.PostgresUnavailable as exc:
         message = f"PostgreSQL tests need a server: {exc}"
         if os.environ.get(REQUIRE) == "1":

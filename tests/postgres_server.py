@@ -23,6 +23,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from lti_tool.config import database_driver_url
+
 USER = "pathmark"
 START_TIMEOUT = 30
 
@@ -51,25 +53,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@dataclass
-class PostgresServer:
-    """A running cluster; :meth:`url` gives SQLAlchemy URLs for databases."""
-
-    bindir: Path
-    root: Path
-    port: int
-    password: str
-    run_as: str | None
-
-    @property
-    def datadir(self) -> Path:
-        return self.root / "data"
+class _Databases:
+    """Per-test databases on a server: created empty, dropped after."""
 
     def url(self, database: str = "postgres") -> str:
-        return (
-            f"postgresql+psycopg://{USER}:{self.password}"
-            f"@127.0.0.1:{self.port}/{database}"
-        )
+        raise NotImplementedError
 
     def create_database(self) -> str:
         """A new, empty database; returns its name."""
@@ -87,6 +75,56 @@ class PostgresServer:
                 conn.exec_driver_sql(statement)
         finally:
             engine.dispose()
+
+
+@dataclass
+class ExternalPostgres(_Databases):
+    """A server given by ``DATABASE_URL``; its role must be allowed CREATEDB."""
+
+    base_url: str
+
+    def url(self, database: str = "") -> str:
+        base = sa.make_url(database_driver_url(self.base_url))
+        return base.set(database=database or base.database).render_as_string(
+            hide_password=False
+        )
+
+    def stop(self) -> None:
+        """Nothing to stop: the server is not ours."""
+
+
+def external(url: str) -> ExternalPostgres:
+    """Use a running server; raise PostgresUnavailable if it cannot be reached."""
+    server = ExternalPostgres(url)
+    try:
+        server._admin("SELECT 1")
+    except sa.exc.SQLAlchemyError as exc:
+        raise PostgresUnavailable(
+            f"DATABASE_URL names a PostgreSQL server that did not answer: "
+            f"{type(exc).__name__}"
+        ) from None
+    return server
+
+
+@dataclass
+class PostgresServer(_Databases):
+    """A running cluster; :meth:`url` gives SQLAlchemy URLs for databases."""
+
+    bindir: Path
+    root: Path
+    port: int
+    password: str
+    run_as: str | None
+
+    @property
+    def datadir(self) -> Path:
+        return self.root / "data"
+
+    def url(self, database: str = "postgres") -> str:
+        return (
+            f"postgresql+psycopg://{USER}:{self.password}"
+            f"@127.0.0.1:{self.port}/{database}"
+        )
 
     def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
         command = [str(a) for a in args]

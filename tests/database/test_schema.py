@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import downgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy.exc import IntegrityError
 
 from lti_tool import create_app
@@ -78,6 +78,17 @@ def test_init_twice_is_harmless(empty_app):
     assert second.exit_code == 0, second.output
     assert "Tool keys present" in second.output
     assert db.session.scalar(sa.select(sa.func.count(Registration.id))) == 1
+
+
+def test_init_upgrades_an_older_schema(empty_app):
+    directory = empty_app.extensions["migrate"].directory
+    upgrade(directory=directory, revision="0001")
+    assert _schema_differences() != []
+    runner = empty_app.test_cli_runner()
+    for _ in range(2):
+        result = runner.invoke(main, ["init"])
+        assert result.exit_code == 0, result.output
+        assert _schema_differences() == []
 
 
 def test_downgrade_and_upgrade_roundtrip(empty_app):
