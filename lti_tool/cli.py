@@ -83,6 +83,9 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
         daemon=True,
     )
     thread.start()
+    from lti_tool.grading import start_worker_thread
+
+    start_worker_thread(app)
     click.echo(f"Pathmark on {app.config['BASE_URL']}")
     click.echo(f"Sandbox LMS on http://127.0.0.1:{sandbox_port}  <- open this")
     run_simple(host, port, app, threaded=True)
@@ -217,3 +220,8 @@ def keys_list() -> None:
         else:
             status = "retired, no longer published"
         click.echo(f"{key.kid}\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{status}")
+
+
+from lti_tool.grading_cli import grades  # noqa: E402
+
+main.add_command(grades)
