@@ -220,8 +220,3 @@ def keys_list() -> None:
         else:
             status = "retired, no longer published"
         click.echo(f"{key.kid}\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{status}")
-
-
-from lti_tool.grading_cli import grades  # noqa: E402
-
-main.add_command(grades)

@@ -324,6 +324,10 @@ def init_app(app: Flask) -> None:
     # Receivers run inside the sender's transaction (see signals.py).
     submission_submitted.connect(outbox.on_submission)
     assessment_released.connect(outbox.on_release)
+    from lti_tool.grading_cli import grades
+
+    # ``lti-tool grades ...`` (the FlaskGroup finds the app's commands).
+    app.cli.add_command(grades)
 
 
 def grade_sync(app: Flask) -> GradeSync:

@@ -60,6 +60,7 @@ class AgsPeer:
         self.attempts: Counter[tuple[int, str]] = Counter()
         self.refusals: Counter[int] = Counter()
         self.faults: dict[str, deque] = {"token": deque(), "scores": deque()}
+        self.holds: deque[float] = deque()
         self.lock = threading.Lock()
         self.app = self._build()
         self.port = 0
@@ -127,6 +128,10 @@ class AgsPeer:
             return None
         if "delay" in fault:
             time.sleep(fault["delay"])
+            return None
+        if "hold" in fault:
+            # Handled normally, but the answer comes only after this wait.
+            self.holds.append(fault["hold"])
             return None
         headers = {}
         if "retry_after" in fault:
@@ -283,6 +288,8 @@ class AgsPeer:
             extension = body.get(CANVAS_SUBMISSION) or {}
             if extension.get("new_submission", True):
                 self.attempts[key] += 1
+        if self.holds:
+            time.sleep(self.holds.popleft())
         return jsonify({"resultUrl": f"{self.base}/results/{item_id}"}), 200
 
     def _check(self, body: Any) -> tuple[int, str] | None:
