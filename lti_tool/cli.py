@@ -97,6 +97,9 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
         daemon=True,
     )
     thread.start()
+    from lti_tool.grading import start_worker_thread
+
+    start_worker_thread(app)
     click.echo(f"Pathmark on {app.config['BASE_URL']}")
     click.echo(f"Sandbox LMS on http://127.0.0.1:{sandbox_port}  <- open this")
     run_simple(host, port, app, threaded=True)

@@ -8,6 +8,7 @@ from lti_tool.models.catalogue import (
     PathwayVersion,
 )
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
+from lti_tool.models.grading import GradeLineItem, ScoreDelivery, ServiceToken
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
@@ -17,6 +18,7 @@ __all__ = [
     "Credential",
     "CredentialVersion",
     "Deployment",
+    "GradeLineItem",
     "Launch",
     "LaunchRefusal",
     "LoginState",
@@ -27,4 +29,6 @@ __all__ = [
     "PlatformKeySet",
     "Registration",
     "ResourceLink",
+    "ScoreDelivery",
+    "ServiceToken",
 ]
