@@ -69,6 +69,10 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+
+    from lti_tool import setup_pages
+
+    app.register_blueprint(setup_pages.bp)
     errors.init_app(app)
     launch_context.init_app(app)
 
