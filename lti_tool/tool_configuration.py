@@ -189,7 +189,7 @@ def manual_values(urls: ToolUrls) -> list[tuple[str, str]]:
         ("Public keyset URL", urls.jwks),
         ("Initiate login URL", urls.login),
         ("Redirection URI(s)", "\n".join(urls.redirect_uris)),
-        ("Deep Linking URL", urls.launch),
+        ("Content Selection URL (Deep Linking)", urls.launch),
         ("Custom parameters", custom),
         ("Dynamic Registration URL", urls.register),
         ("Canvas developer-key JSON URL", urls.canvas_config),
