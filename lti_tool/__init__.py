@@ -69,6 +69,12 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+
+    from lti_tool.badges import issuance as badge_issuance
+    from lti_tool.badges import views as badge_views
+
+    badge_issuance.init_app(app)
+    app.register_blueprint(badge_views.bp)
     errors.init_app(app)
     launch_context.init_app(app)
 

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from lti_tool.models.badges import BadgeAward, BadgeStatusList
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
@@ -12,6 +13,8 @@ from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
+    "BadgeAward",
+    "BadgeStatusList",
     "Course",
     "CourseCredential",
     "Credential",
