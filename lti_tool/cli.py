@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from lti_tool.badges.cli import register as register_badge_commands
 from lti_tool.db import db
 
 
@@ -44,6 +45,10 @@ def init(sandbox: bool) -> None:
         click.echo(f"Created tool key {created.kid} in {keyring.folder}")
     else:
         click.echo(f"Tool keys present in {keyring.folder}")
+    from lti_tool.badges.issuance import badges
+
+    if badges().keys.ensure():
+        click.echo(f"Created badge issuer key in {badges().keys.folder}")
 
     if sandbox:
         from lti_tool.sandbox_registration import register_sandbox
@@ -217,3 +222,6 @@ def keys_list() -> None:
         else:
             status = "retired, no longer published"
         click.echo(f"{key.kid}\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{status}")
+
+
+register_badge_commands(main)
