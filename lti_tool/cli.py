@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from lti_tool.admin_cli import admin as admin_group
+from lti_tool.badges.cli import register as register_badge_commands
 from lti_tool.db import db
 
 
@@ -45,6 +46,10 @@ def init(sandbox: bool) -> None:
         click.echo(f"Created tool key {created.kid} in {keyring.folder}")
     else:
         click.echo(f"Tool keys present in {keyring.folder}")
+    from lti_tool.badges.issuance import badges
+
+    if badges().keys.ensure():
+        click.echo(f"Created badge issuer key in {badges().keys.folder}")
 
     from lti_tool import admin_access
 
@@ -246,3 +251,4 @@ def keys_list() -> None:
 
 
 main.add_command(admin_group)
+register_badge_commands(main)
