@@ -6,7 +6,8 @@ import pytest
 
 from lti_tool import create_app
 from lti_tool.catalogue import save
-from lti_tool.db import db
+from lti_tool.db import db, upgrade_schema
+from lti_tool.sandbox_registration import register_sandbox
 from tests.credential_factory import definition_data
 from tests.integration.lms_client import LmsUser
 from tests.integration.stack import (
@@ -27,16 +28,21 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.http)
 
 
-def _seed_catalogue(env: dict[str, str]) -> None:
-    """One example credential, so the deep linking picker has a choice."""
+def _initialise(env: dict[str, str]) -> None:
+    """What `lti-tool init --sandbox` does, in this process to save a start-up,
+    plus one example credential so the deep linking picker has a choice."""
     app = create_app(
         {
             "instance_path": env["PATHMARK_INSTANCE_PATH"],
             "keys_dir": env["PATHMARK_KEYS_DIR"],
             "base_url": env["PATHMARK_BASE_URL"],
+            "sandbox_url": env["PATHMARK_SANDBOX_URL"],
         }
     )
     with app.app_context():
+        upgrade_schema()
+        app.extensions["pathmark"].keyring.ensure()
+        register_sandbox(app)
         save(definition_data())
         db.session.commit()
         db.engine.dispose()
@@ -62,8 +68,7 @@ def stack(tmp_path_factory):
             tool_log=folder / "pathmark.log",
             access_log=folder / "access.log",
         )
-        stack.cli("init", "--sandbox")
-        _seed_catalogue(env)
+        _initialise(env)
         process, _, _ = start_gunicorn(env, tool_port, folder)
         try:
             wait_until_up(f"http://127.0.0.1:{tool_port}/healthz", process)

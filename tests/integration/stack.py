@@ -48,9 +48,10 @@ def wait_until_up(url: str, process: subprocess.Popen | None, seconds=20.0) -> N
 
 
 def stop_process(process: subprocess.Popen) -> None:
-    """Stop a server we started, by its PID: TERM, then KILL if it lingers."""
+    """Stop a server we started, by its PID: INT (gunicorn's quick shutdown),
+    then KILL if it lingers."""
     if process.poll() is None:
-        os.kill(process.pid, signal.SIGTERM)
+        os.kill(process.pid, signal.SIGINT)
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
