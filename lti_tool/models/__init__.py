@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from lti_tool.models.admin import AdminUser
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
@@ -8,15 +9,18 @@ from lti_tool.models.catalogue import (
     PathwayVersion,
 )
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
+from lti_tool.models.grading import GradeLineItem, ScoreDelivery, ServiceToken
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
+    "AdminUser",
     "Course",
     "CourseCredential",
     "Credential",
     "CredentialVersion",
     "Deployment",
+    "GradeLineItem",
     "Launch",
     "LaunchRefusal",
     "LoginState",
@@ -27,4 +31,6 @@ __all__ = [
     "PlatformKeySet",
     "Registration",
     "ResourceLink",
+    "ScoreDelivery",
+    "ServiceToken",
 ]
