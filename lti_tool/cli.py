@@ -104,10 +104,13 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
 
     import threading
 
+    from lti_tool.access_log import PathOnlyRequestHandler
+
+    quiet = {"threaded": True, "request_handler": PathOnlyRequestHandler}
     thread = threading.Thread(
         target=run_simple,
         args=("127.0.0.1", sandbox_port, sandbox),
-        kwargs={"threaded": True},
+        kwargs=quiet,
         daemon=True,
     )
     thread.start()
@@ -116,7 +119,7 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
     start_worker_thread(app)
     click.echo(f"Pathmark on {app.config['BASE_URL']}")
     click.echo(f"Sandbox LMS on http://127.0.0.1:{sandbox_port}  <- open this")
-    run_simple(host, port, app, threaded=True)
+    run_simple(host, port, app, **quiet)
 
 
 @main.command()
@@ -124,7 +127,15 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
 @click.option("--workers", default=2, show_default=True)
 def serve(bind: str, workers: int) -> None:
     """Serve Pathmark with gunicorn."""
-    args = [
+    args = gunicorn_command(bind, workers)
+    os.execv(args[0], args)
+
+
+def gunicorn_command(bind: str, workers: int) -> list[str]:
+    """The gunicorn command line; its access log leaves out query strings."""
+    from lti_tool.access_log import GUNICORN_ACCESS_FORMAT
+
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -134,9 +145,10 @@ def serve(bind: str, workers: int) -> None:
         str(workers),
         "--access-logfile",
         "-",
+        "--access-logformat",
+        GUNICORN_ACCESS_FORMAT,
         "lti_tool.wsgi:app",
     ]
-    os.execv(sys.executable, args)
 
 
 @main.group()
