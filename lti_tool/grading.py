@@ -119,7 +119,14 @@ def retry_delay(
     return timedelta(seconds=ceiling / 2 + rng() * ceiling / 2)
 
 
-NOT_GRADABLE_HINTS = ("incorrect score received", "user", "student", "enrol")
+# How Moodle and Canvas word "this person has no grade here".
+NOT_GRADABLE_HINTS = (
+    "incorrect score received",
+    "not a student",
+    "user not found",
+    "not found in course",
+    "not enrolled",
+)
 
 
 def classify(response: requests.Response, row: Row) -> Outcome:
