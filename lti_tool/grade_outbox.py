@@ -217,71 +217,76 @@ def reap(now: datetime) -> int:
     return result.rowcount
 
 
-def claim_next(now: datetime, lease: timedelta, skip: set[int]) -> Row | None:
-    """Take the next due row for this worker, or None when none is due."""
-    candidates = db.session.scalars(
+def claim_batch(now: datetime, lease: timedelta, size: int) -> list[Row]:
+    """Take up to ``size`` due rows for this worker, in due order.
+
+    The rows come back detached from the session: plain snapshots that
+    later commits do not reload.
+    """
+    candidates = (
         select(Row.id)
         .where(Row.status == Row.PENDING, Row.next_try_at <= now)
         .order_by(Row.next_try_at, Row.id)
-        .limit(20)
+        .limit(size)
+    )
+    token = secrets.token_hex(8)
+    db.session.execute(
+        update(Row)
+        .where(Row.id.in_(candidates.scalar_subquery()), Row.status == Row.PENDING)
+        .values(
+            status=Row.SENDING,
+            claim=token,
+            lease_until=now + lease,
+            attempts=Row.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    rows = db.session.scalars(
+        select(Row)
+        .where(Row.claim == token)
+        .order_by(Row.next_try_at, Row.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    for row in rows:
+        db.session.expunge(row)
+    db.session.commit()
+    return list(rows)
+
+
+def release_claim(row: Row, now: datetime, wait: timedelta) -> None:
+    """Give a claimed row back untouched, due again after ``wait``."""
+    db.session.execute(
+        update(Row)
+        .where(Row.id == row.id, Row.claim == row.claim)
+        .values(
+            status=Row.PENDING,
+            claim=None,
+            lease_until=None,
+            attempts=Row.attempts - 1,
+            next_try_at=now + wait,
+        )
+    )
+    db.session.commit()
+
+
+def order_check(row: Row) -> str:
+    """``"newer"`` when a later score for this learner and line item exists,
+    ``"older_in_flight"`` when an earlier one is being sent, else ``""``."""
+    siblings = db.session.execute(
+        select(Row.timestamp, Row.status).where(
+            Row.resource_link_id == row.resource_link_id,
+            Row.person_id == row.person_id,
+            Row.id != row.id,
+        )
     ).all()
     db.session.commit()
-    for row_id in candidates:
-        if row_id in skip:
-            continue
-        token = secrets.token_hex(8)
-        taken = db.session.execute(
-            update(Row)
-            .where(Row.id == row_id, Row.status == Row.PENDING)
-            .values(
-                status=Row.SENDING,
-                claim=token,
-                lease_until=now + lease,
-                attempts=Row.attempts + 1,
-            )
-        ).rowcount
-        db.session.commit()
-        if taken == 1:
-            return db.session.scalar(
-                select(Row)
-                .where(Row.id == row_id)
-                .execution_options(populate_existing=True)
-            )
-    return None
-
-
-def newer_exists(row: Row) -> bool:
-    """Another score for this learner and line item came later."""
-    return (
-        db.session.scalar(
-            select(Row.id)
-            .where(
-                Row.resource_link_id == row.resource_link_id,
-                Row.person_id == row.person_id,
-                Row.timestamp > row.timestamp,
-                Row.status.in_((Row.PENDING, Row.SENDING, Row.SENT)),
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def older_in_flight(row: Row) -> bool:
-    """An earlier score for this learner is being sent by another worker."""
-    return (
-        db.session.scalar(
-            select(Row.id)
-            .where(
-                Row.resource_link_id == row.resource_link_id,
-                Row.person_id == row.person_id,
-                Row.timestamp < row.timestamp,
-                Row.status == Row.SENDING,
-            )
-            .limit(1)
-        )
-        is not None
-    )
+    live = (Row.PENDING, Row.SENDING, Row.SENT)
+    if any(t > row.timestamp and st in live for t, st in siblings):
+        return "newer"
+    if any(t < row.timestamp and st == Row.SENDING for t, st in siblings):
+        return "older_in_flight"
+    return ""
 
 
 def finish(row: Row, now: datetime, **values: Any) -> bool:

@@ -69,6 +69,8 @@ class AgsClient:
         self.http = http
         self.tokens = tokens
         self.timeout = timeout
+        # A send may take a token request and a score post, each this long.
+        self.timeout_margin = timedelta(seconds=3 * timeout)
 
     def call(self, reg, scopes, method, url, headers=None, **kwargs):
         for attempt in (1, 2):
@@ -181,36 +183,53 @@ class GradeSync:
         self.lease = lease
         self.clock = clock
         self.rng = rng
+        # Detached registrations, read once per drain.
+        self._registrations: dict[int, Registration | None] = {}
+        if lease <= self.ags.timeout_margin:
+            raise ValueError("grade_lease_seconds must exceed 3 x http_timeout")
 
-    def drain(self, limit: int | None = None) -> Counter[str]:
+    def drain(self, limit: int | None = None, batch: int = 10) -> Counter[str]:
         """Send every due row once; counts of outcomes by reason."""
         counts: Counter[str] = Counter()
         outbox.reap(self.clock())
-        deferred: set[int] = set()
+        self._registrations = {}
         while limit is None or sum(counts.values()) < limit:
-            row = outbox.claim_next(self.clock(), self.lease, deferred)
-            if row is None:
+            size = batch if limit is None else min(batch, limit - sum(counts.values()))
+            rows = outbox.claim_batch(self.clock(), self.lease, size)
+            if not rows:
                 break
-            outcome = self.deliver(row)
-            if outcome.reason == "deferred":
-                deferred.add(row.id)
-            counts[outcome.reason] += 1
+            for row in rows:
+                if row.lease_until - self.clock() < self.ags.timeout_margin:
+                    # Too little of the lease left to send and record safely.
+                    outbox.release_claim(row, self.clock(), timedelta(0))
+                    continue
+                counts[self.deliver(row).reason] += 1
         return counts
 
     def deliver(self, row: Row) -> Outcome:
         """Send one claimed row and record what became of it."""
-        if outbox.newer_exists(row):
+        order = outbox.order_check(row)
+        if order == "newer":
             outcome = Outcome(Row.SUPERSEDED, "superseded_here")
-        elif outbox.older_in_flight(row):
+        elif order == "older_in_flight":
             outcome = Outcome(Row.PENDING, "deferred")
         else:
             outcome = self._send(row)
         self._record(row, outcome)
         return outcome
 
+    def _registration(self, reg_id: int) -> Registration | None:
+        cache = self._registrations
+        if reg_id not in cache:
+            reg = db.session.get(Registration, reg_id)
+            if reg is not None:
+                db.session.expunge(reg)
+            db.session.commit()
+            cache[reg_id] = reg
+        return cache[reg_id]
+
     def _send(self, row: Row) -> Outcome:
-        reg = db.session.get(Registration, row.registration_id)
-        db.session.commit()
+        reg = self._registration(row.registration_id)
         if reg is None:
             return Outcome(Row.FAILED, "no_registration", None, "platform removed")
         try:

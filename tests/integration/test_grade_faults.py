@@ -173,7 +173,7 @@ def test_a_worker_that_vanished_leaves_its_score_in_doubt(app, peer, sync):
         from lti_tool import grade_outbox
 
         # A worker claimed it, sent it, and died before recording.
-        claimed = grade_outbox.claim_next(sync.clock(), sync.lease, set())
+        (claimed,) = grade_outbox.claim_batch(sync.clock(), sync.lease, 1)
         assert sync._post(claimed, claimed_registration(claimed), line_item()).ok
         db.session.rollback()
         assert sync.drain() == {}  # its lease still runs
