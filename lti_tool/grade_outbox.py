@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 
 from lti_tool import score_payloads as payloads
 from lti_tool.db import db
@@ -270,36 +270,70 @@ def release_claim(row: Row, now: datetime, wait: timedelta) -> None:
     db.session.commit()
 
 
-def order_check(row: Row) -> str:
-    """``"newer"`` when a later score for this learner and line item exists,
-    ``"older_in_flight"`` when an earlier one is being sent, else ``""``."""
+def order_checks(rows: list[Row]) -> dict[int, str]:
+    """Per claimed row: ``"newer"`` when a later score for the learner and
+    line item exists, ``"older_in_flight"`` when another worker is sending
+    an earlier one, else ``""``. One query for the whole batch."""
+    keys = {(r.resource_link_id, r.person_id) for r in rows}
     siblings = db.session.execute(
-        select(Row.timestamp, Row.status).where(
-            Row.resource_link_id == row.resource_link_id,
-            Row.person_id == row.person_id,
-            Row.id != row.id,
+        select(
+            Row.id,
+            Row.resource_link_id,
+            Row.person_id,
+            Row.timestamp,
+            Row.status,
+            Row.claim,
+        ).where(
+            tuple_(Row.resource_link_id, Row.person_id).in_(list(keys)),
         )
     ).all()
     db.session.commit()
     live = (Row.PENDING, Row.SENDING, Row.SENT)
-    if any(t > row.timestamp and st in live for t, st in siblings):
-        return "newer"
-    if any(t < row.timestamp and st == Row.SENDING for t, st in siblings):
-        return "older_in_flight"
-    return ""
+    found: dict[int, str] = {}
+    for row in rows:
+        mine = [
+            s
+            for s in siblings
+            if (s.resource_link_id, s.person_id)
+            == (row.resource_link_id, row.person_id)
+            and s.id != row.id
+        ]
+        if any(s.timestamp > row.timestamp and s.status in live for s in mine):
+            found[row.id] = "newer"
+        elif any(
+            s.timestamp < row.timestamp
+            and s.status == Row.SENDING
+            and s.claim != row.claim
+            for s in mine
+        ):
+            found[row.id] = "older_in_flight"
+        else:
+            found[row.id] = ""
+    return found
 
 
-def finish(row: Row, now: datetime, **values: Any) -> bool:
-    """Record the outcome, if this worker still holds the row."""
-    values.setdefault("claim", None)
-    values.setdefault("lease_until", None)
-    done = db.session.execute(
-        update(Row).where(Row.id == row.id, Row.claim == row.claim).values(**values)
-    ).rowcount
+def finish_many(claim: str, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
+    """Record outcomes of rows this worker still holds under ``claim``."""
+    table = Row.__table__
+    names = list(outcomes[0][1])
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.claim == claim)
+        .values(
+            claim=None,
+            lease_until=None,
+            **{name: bindparam("v_" + name) for name in names},
+        )
+    )
+    params = [
+        {"row_id": row_id, **{"v_" + k: v for k, v in values.items()}}
+        for row_id, values in outcomes
+    ]
+    done = db.session.execute(statement, params).rowcount
     db.session.commit()
-    if done != 1:
-        event("grade.lease_lost", delivery=row.id)
-    return done == 1
+    # Some drivers give no row count for many rows at once (-1).
+    if 0 <= done < len(outcomes):
+        event("grade.lease_lost", claim=claim, lost=len(outcomes) - done)
 
 
 def retry_failed(ids: list[int] | None, now: datetime) -> int:

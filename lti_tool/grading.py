@@ -189,7 +189,12 @@ class GradeSync:
             raise ValueError("grade_lease_seconds must exceed 3 x http_timeout")
 
     def drain(self, limit: int | None = None, batch: int = 10) -> Counter[str]:
-        """Send every due row once; counts of outcomes by reason."""
+        """Send every due row once; counts of outcomes by reason.
+
+        Rows are claimed in batches and their outcomes recorded together at
+        the end of a batch (or sooner when the batch runs long): a crash in
+        between leaves them to be resent in doubt, which is harmless.
+        """
         counts: Counter[str] = Counter()
         outbox.reap(self.clock())
         self._registrations = {}
@@ -198,25 +203,29 @@ class GradeSync:
             rows = outbox.claim_batch(self.clock(), self.lease, size)
             if not rows:
                 break
+            order = outbox.order_checks(rows)
+            done: list[tuple[Row, dict]] = []
             for row in rows:
-                if row.lease_until - self.clock() < self.ags.timeout_margin:
+                left = row.lease_until - self.clock()
+                if left < self.ags.timeout_margin:
+                    self._flush(row.claim, done)
                     # Too little of the lease left to send and record safely.
                     outbox.release_claim(row, self.clock(), timedelta(0))
                     continue
-                counts[self.deliver(row).reason] += 1
+                outcome = self._decide(row, order[row.id])
+                counts[outcome.reason] += 1
+                done.append((row, self._values(row, outcome)))
+                if left < self.lease / 2:
+                    self._flush(row.claim, done)
+            self._flush(rows[0].claim, done)
         return counts
 
-    def deliver(self, row: Row) -> Outcome:
-        """Send one claimed row and record what became of it."""
-        order = outbox.order_check(row)
+    def _decide(self, row: Row, order: str) -> Outcome:
         if order == "newer":
-            outcome = Outcome(Row.SUPERSEDED, "superseded_here")
-        elif order == "older_in_flight":
-            outcome = Outcome(Row.PENDING, "deferred")
-        else:
-            outcome = self._send(row)
-        self._record(row, outcome)
-        return outcome
+            return Outcome(Row.SUPERSEDED, "superseded_here")
+        if order == "older_in_flight":
+            return Outcome(Row.PENDING, "deferred")
+        return self._send(row)
 
     def _registration(self, reg_id: int) -> Registration | None:
         cache = self._registrations
@@ -289,32 +298,35 @@ class GradeSync:
             headers={"Content-Type": payloads.SCORE_MEDIA_TYPE},
         )
 
-    def _record(self, row: Row, outcome: Outcome) -> None:
+    def _values(self, row: Row, outcome: Outcome) -> dict:
+        """The row's columns after this outcome; logs the attempt."""
         now = self.clock()
-        values: dict = {
+        values = {
             "status": outcome.status,
+            "outcome": outcome.reason,
             "last_status": outcome.http_status,
             "last_message": outcome.message[:MESSAGE_LIMIT],
+            "sent_at": row.sent_at,
+            "next_try_at": row.next_try_at,
+            "attempts": row.attempts,
+            "in_doubt": row.in_doubt,
         }
         if outcome.status == Row.SENT:
-            values.update(sent_at=now, outcome=outcome.reason, in_doubt=False)
+            values.update(sent_at=now, in_doubt=False)
+        elif outcome.reason in ("deferred", "line_item_lookup"):
+            # Not an attempt: another worker holds what this row waits for.
+            values.update(next_try_at=now + timedelta(seconds=1))
+            values["attempts"] -= 1
         elif outcome.status == Row.PENDING:
-            if outcome.reason in ("deferred", "line_item_lookup"):
-                delay = timedelta(seconds=1)
-                values["attempts"] = row.attempts - 1
-            else:
-                delay = retry_delay(
-                    row.attempts,
-                    outcome.retry_after,
-                    now,
-                    self.retry_base,
-                    self.retry_cap,
-                    self.rng,
-                )
-            values.update(next_try_at=now + delay, outcome=outcome.reason)
-        else:
-            values["outcome"] = outcome.reason
-        outbox.finish(row, now, **values)
+            delay = retry_delay(
+                row.attempts,
+                outcome.retry_after,
+                now,
+                self.retry_base,
+                self.retry_cap,
+                self.rng,
+            )
+            values["next_try_at"] = now + delay
         event(
             "grade.send",
             delivery=row.id,
@@ -325,6 +337,13 @@ class GradeSync:
             outcome=outcome.reason,
             result=outcome.status,
         )
+        return values
+
+    @staticmethod
+    def _flush(claim: str | None, done: list[tuple[Row, dict]]) -> None:
+        if done and claim:
+            outbox.finish_many(claim, [(row.id, values) for row, values in done])
+        done.clear()
 
 
 def build(app: Flask, http: requests.Session, keyring) -> GradeSync:
