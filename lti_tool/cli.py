@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from lti_tool.admin_cli import admin as admin_group
 from lti_tool.db import db
 
 
@@ -45,6 +46,14 @@ def init(sandbox: bool) -> None:
     else:
         click.echo(f"Tool keys present in {keyring.folder}")
 
+    from lti_tool import admin_access
+
+    if admin_access.count() == 0:
+        click.echo(
+            "No admin account yet: create one with `lti-tool admin create NAME`, "
+            "then sign in at /admin/login"
+        )
+
     if sandbox:
         from lti_tool.sandbox_registration import register_sandbox
 
@@ -63,16 +72,30 @@ def _safe_url(url) -> str:
 @click.option("--sandbox-port", default=5001, show_default=True)
 def dev(host: str, port: int, sandbox_port: int) -> None:
     """Run Pathmark and the sandbox platform for development."""
+    from pathlib import Path
+
     from werkzeug.serving import run_simple
 
     from lti_tool import create_app
-    from lti_tool.sandbox import create_sandbox
+
+    try:
+        from lti_tool.sandbox import create_sandbox
+    except ImportError as exc:
+        raise click.ClickException(
+            f"The sandbox needs the 'sandbox' extra ({exc.name} is missing): "
+            "pip install -e '.[sandbox]'"
+        ) from None
 
     tool_url = f"http://{host}:{port}"
     os.environ.setdefault("PATHMARK_BASE_URL", tool_url)
+    os.environ.setdefault("PATHMARK_SANDBOX_URL", f"http://127.0.0.1:{sandbox_port}")
     os.environ.setdefault("PATHMARK_SANDBOX", "true")
     app = create_app()
-    sandbox = create_sandbox(tool_url=app.config["BASE_URL"])
+    sandbox = create_sandbox(
+        tool_url=app.config["BASE_URL"],
+        sandbox_url=app.config["SANDBOX_URL"],
+        key_dir=Path(app.instance_path),
+    )
 
     import threading
 
@@ -220,3 +243,6 @@ def keys_list() -> None:
         else:
             status = "retired, no longer published"
         click.echo(f"{key.kid}\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{status}")
+
+
+main.add_command(admin_group)
