@@ -79,6 +79,7 @@ def register() -> Response | tuple[str, int]:
         "setup/registered.html",
         registration=reg,
         deployments=deployments,
+        unknown_deployment=current_app.config["UNKNOWN_DEPLOYMENT"],
     )
     return Response(html)
 
