@@ -63,17 +63,31 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["pathmark"] = build_services(app)
 
-    from lti_tool import deep_linking, errors, health, launch, launch_context, pages
+    from lti_tool import grading
+
+    grading.init_app(app)
+
+    from lti_tool import (
+        deep_linking,
+        errors,
+        grading_views,
+        health,
+        launch,
+        launch_context,
+        pages,
+    )
 
     app.register_blueprint(launch.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(grading_views.bp)
 
     from lti_tool import admin, setup_pages
 
     app.register_blueprint(setup_pages.bp)
     app.register_blueprint(admin.bp)
+
     errors.init_app(app)
     launch_context.init_app(app)
 
