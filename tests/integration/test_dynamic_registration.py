@@ -293,3 +293,19 @@ def test_existing_registration_is_never_overwritten(allow_loopback):
     assert second.status_code == 409
     assert "already has a registration" in second.text
     assert len(registrations(allow_loopback)) == 1
+
+
+def test_registration_can_be_turned_off(settings):
+    app = make_app(
+        settings,
+        registration_allowed_networks="127.0.0.0/8",
+        dynamic_registration=False,
+    )
+    platform = RegistrationPlatform("moodle")
+    with serving(platform) as lms, serving(app) as tool:
+        platform.base_url = lms
+        response = open_register(tool, config_url(lms, platform))
+    assert response.status_code == 403
+    assert "Dynamic Registration is turned off" in response.text
+    assert platform.config_requests == 0
+    assert registrations(app) == []
