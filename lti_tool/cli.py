@@ -95,6 +95,8 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
     os.environ.setdefault("PATHMARK_BASE_URL", tool_url)
     os.environ.setdefault("PATHMARK_SANDBOX_URL", f"http://127.0.0.1:{sandbox_port}")
     os.environ.setdefault("PATHMARK_SANDBOX", "true")
+    # The sandbox's Dynamic Registration runs on 127.0.0.1.
+    os.environ.setdefault("PATHMARK_REGISTRATION_ALLOWED_NETWORKS", "127.0.0.0/8")
     app = create_app()
     sandbox = create_sandbox(
         tool_url=app.config["BASE_URL"],

@@ -1,13 +1,28 @@
-"""A strict AGS peer on 127.0.0.1 and an app whose grade sync talks to it."""
-
-"""Fixtures: Pathmark under gunicorn (two workers) and the strict sandbox LMS."""
+"""Fixtures over real HTTP: Pathmark under gunicorn (two workers) beside the
+strict sandbox LMS, and a strict AGS peer that an app's grade sync talks to."""
 
 from __future__ import annotations
 
 import pytest
 
+from lti_tool import create_app
+from lti_tool.catalogue import save
+from lti_tool.db import db, upgrade_schema
+from lti_tool.sandbox_registration import register_sandbox
 from tests.ags_peer import AgsPeer
+from tests.credential_factory import definition_data
 from tests.grading_setup import CLIENT_ID, Clock
+from tests.integration.lms_client import LmsUser
+from tests.integration.stack import (
+    SandboxServer,
+    Stack,
+    free_port,
+    make_sandbox,
+    start_gunicorn,
+    stop_process,
+    tool_environment,
+    wait_until_up,
+)
 
 
 @pytest.fixture
@@ -35,24 +50,6 @@ def sync(app):
     sync.clock = Clock()
     sync.rng = lambda: 0.5
     return sync
-
-
-from lti_tool import create_app
-from lti_tool.catalogue import save
-from lti_tool.db import db, upgrade_schema
-from lti_tool.sandbox_registration import register_sandbox
-from tests.credential_factory import definition_data
-from tests.integration.lms_client import LmsUser
-from tests.integration.stack import (
-    SandboxServer,
-    Stack,
-    free_port,
-    make_sandbox,
-    start_gunicorn,
-    stop_process,
-    tool_environment,
-    wait_until_up,
-)
 
 
 def pytest_collection_modifyitems(items):
