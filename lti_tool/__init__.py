@@ -63,12 +63,25 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["pathmark"] = build_services(app)
 
-    from lti_tool import deep_linking, errors, health, launch, launch_context, pages
+    from lti_tool import grading
+
+    grading.init_app(app)
+
+    from lti_tool import (
+        deep_linking,
+        errors,
+        grading_views,
+        health,
+        launch,
+        launch_context,
+        pages,
+    )
 
     app.register_blueprint(launch.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(grading_views.bp)
 
     from lti_tool.badges import issuance as badge_issuance
     from lti_tool.badges import views as badge_views

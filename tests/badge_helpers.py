@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from lti_tool import catalogue
+from lti_tool.badges import issuance
 from lti_tool.db import db
 from lti_tool.models import Person, Registration
-from lti_tool.signals import ArtefactRef, ReleaseEvent, assessment_released
+from lti_tool.signals import ArtefactRef, ReleaseEvent
 from tests.credential_factory import definition_data
 
 LEVELS = {"coherence": 3, "range": 4, "fluency": 3, "intelligibility": 3}
@@ -74,5 +75,6 @@ def release(
         assessor_id=5,
         moderator_id=moderator_id,
     )
-    assessment_released.send("pathmark", event=event)
+    # The badge receiver alone: grade sync, also listening, needs a launch.
+    issuance.on_release("pathmark", event=event)
     return event
