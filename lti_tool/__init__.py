@@ -83,6 +83,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(grading_views.bp)
 
+    from lti_tool import admin, setup_pages
+
+    app.register_blueprint(setup_pages.bp)
+    app.register_blueprint(admin.bp)
+
     from lti_tool.badges import issuance as badge_issuance
     from lti_tool.badges import staff as badge_staff
     from lti_tool.badges import views as badge_views

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from lti_tool.admin_cli import admin as admin_group
 from lti_tool.badges.cli import register as register_badge_commands
 from lti_tool.db import db
 
@@ -49,6 +50,14 @@ def init(sandbox: bool) -> None:
 
     if badges().keys.ensure():
         click.echo(f"Created badge issuer key in {badges().keys.folder}")
+
+    from lti_tool import admin_access
+
+    if admin_access.count() == 0:
+        click.echo(
+            "No admin account yet: create one with `lti-tool admin create NAME`, "
+            "then sign in at /admin/login"
+        )
 
     if sandbox:
         from lti_tool.sandbox_registration import register_sandbox
@@ -241,4 +250,5 @@ def keys_list() -> None:
         click.echo(f"{key.kid}\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{status}")
 
 
+main.add_command(admin_group)
 register_badge_commands(main)
