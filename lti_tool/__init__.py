@@ -89,10 +89,12 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
 
     from lti_tool.badges import issuance as badge_issuance
+    from lti_tool.badges import staff as badge_staff
     from lti_tool.badges import views as badge_views
 
     badge_issuance.init_app(app)
     app.register_blueprint(badge_views.bp)
+    app.register_blueprint(badge_staff.bp)
     errors.init_app(app)
     launch_context.init_app(app)
 

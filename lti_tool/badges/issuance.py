@@ -8,6 +8,7 @@ version; a second release of the same thing changes nothing.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from lti_tool.badges.verify import check_signature as check_signature
 from lti_tool.config import resolve_path
 from lti_tool.credentials import Pathway
 from lti_tool.db import db, utcnow
-from lti_tool.events import event
+from lti_tool.events import event as event_log
 from lti_tool.models import (
     BadgeAward,
     BadgeStatusList,
@@ -231,7 +232,7 @@ def award_credential(
     award.credential_version_id = version_row.id
     award.assessment_id = release.assessment_id
     db.session.flush()
-    event(
+    event_log(
         "badge_awarded",
         award=award.id,
         person=person.id,
@@ -287,7 +288,9 @@ def award_pathways(person: Person, new_key: str) -> list[BadgeAward]:
         award.pathway_version_id = version_row.id
         version_row.in_use = True
         db.session.flush()
-        event("badge_awarded", award=award.id, person=person.id, pathway=pathway.key)
+        event_log(
+            "badge_awarded", award=award.id, person=person.id, pathway=pathway.key
+        )
         minted.append(award)
     return minted
 
@@ -299,7 +302,14 @@ def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
     person = db.session.get(Person, event.person_id)
     version_row = db.session.get(CredentialVersion, event.credential_version_id)
     if person is None or version_row is None:
-        raise AwardRefused("release names an unknown person or credential version")
+        # Nothing to award against; the release itself stands.
+        event_log(
+            "badge_not_awarded",
+            logging.WARNING,
+            assessment=event.assessment_id,
+            reason="unknown person or credential version",
+        )
+        return
     award = award_credential(person, version_row, event)
     if award is not None:
         award_pathways(person, award.key)
@@ -329,7 +339,7 @@ def revoke(award_id: str, reason: str) -> BadgeAward:
     award.revocation_reason = reason.strip()
     _sign_list(row)
     db.session.flush()
-    event("badge_revoked", award=award.id, status_list=row.id)
+    event_log("badge_revoked", award=award.id, status_list=row.id)
     return award
 
 

@@ -59,6 +59,12 @@ def test_mastery_release_mints_one_signed_valid_badge(app):
         assert verdict.valid, verdict.problems
 
 
+def test_badges_listen_to_assessment_released(app):
+    from lti_tool.signals import assessment_released
+
+    assert issuance.on_release in list(assessment_released.receivers_for("pathmark"))
+
+
 def test_no_mastery_no_badge_and_moderation_required(app):
     with app.app_context():
         learner = h.person()
@@ -173,3 +179,11 @@ def test_status_list_is_a_valid_signed_credential(app):
             listing, issuance.badges().issuer(), issuance.badges().loader
         )
         assert ok, problem
+
+
+def test_release_for_an_unknown_version_awards_nothing_and_stands(app, caplog):
+    with app.app_context():
+        learner = h.person()
+        h.release(learner.id, 9999)
+        assert awards() == []
+        assert "badge_not_awarded" in caplog.text

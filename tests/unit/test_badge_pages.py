@@ -161,3 +161,57 @@ def test_learner_sees_own_badges_with_downloads_linkedin_and_qr(app, client, pla
     assert parse_qs(location.query)["lt"]
     # Without the launch token the page does not open.
     assert client.get(f"{location.path}/badges").status_code != 200
+
+
+def _launch_path(response) -> tuple[str, str]:
+    location = urlsplit(response.headers["Location"])
+    return location.path, location.query
+
+
+def test_staff_revoke_from_the_activity_page(app, client, platform):
+    from lti_tool.vocab import Claim, ContextRole
+
+    learner_launch, _, _ = platform.launch(client)
+    teacher_launch, _, _ = platform.launch(
+        client,
+        sub="teacher-1",
+        name="Tom Teacher",
+        **{Claim.ROLES: [ContextRole.INSTRUCTOR.value]},
+    )
+    with app.app_context():
+        learner = db.session.scalar(db.select(Person).where(Person.sub == "user-1"))
+        outsider = h.person(email="out@example.org", sub="not-in-course")
+        version = h.credential("introduce-yourself")
+        h.release(learner.id, version.id)
+        h.release(outsider.id, version.id, assessment_id=2)
+        db.session.commit()
+        ours = db.session.scalar(
+            db.select(BadgeAward.id).where(BadgeAward.person_id == learner.id)
+        )
+        foreign = db.session.scalar(
+            db.select(BadgeAward.id).where(BadgeAward.person_id == outsider.id)
+        )
+    path, query = _launch_path(teacher_launch)
+    activity = client.get(f"{path}?{query}").get_data(as_text=True)
+    assert "/awards?lt=" in activity
+    page = client.get(f"{path}/awards?{query}").get_data(as_text=True)
+    assert ours in page and foreign not in page
+
+    no_reason = client.post(f"{path}/awards/{ours}/revoke?{query}", data={})
+    assert no_reason.status_code == 400
+    elsewhere = client.post(
+        f"{path}/awards/{foreign}/revoke?{query}", data={"reason": "x"}
+    )
+    assert elsewhere.status_code == 404
+    done = client.post(
+        f"{path}/awards/{ours}/revoke?{query}", data={"reason": "Wrong learner"}
+    )
+    assert done.status_code == 303
+    assert "Wrong learner" in client.get(f"/credentials/{ours}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(BadgeAward, ours).revoked
+        assert not db.session.get(BadgeAward, foreign).revoked
+
+    # A learner's token does not open the staff page.
+    lpath, lquery = _launch_path(learner_launch)
+    assert client.get(f"{lpath}/awards?{lquery}").status_code != 200
