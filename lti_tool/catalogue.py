@@ -23,6 +23,7 @@ from lti_tool.credentials import (
     definition_from_dict,
     definition_to_dict,
     pathway_from_dict,
+    pathway_to_dict,
 )
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -54,6 +55,13 @@ def digest(data: Mapping[str, Any]) -> str:
 def _normalised(data: Mapping[str, Any]) -> dict[str, Any]:
     """The data as the domain reads it, so defaults compare equal."""
     return definition_to_dict(definition_from_dict(data))
+
+
+def fingerprint(data: Mapping[str, Any]) -> str:
+    """The digest ``save`` stores for this credential data (version ignored)."""
+    normal = _normalised(data)
+    normal.pop("version", None)
+    return digest(normal)
 
 
 def definition(version_row: CredentialVersion) -> CredentialDefinition:
@@ -306,7 +314,8 @@ def pathways() -> list[Pathway]:
 
 def save_pathway(data: Mapping[str, Any]) -> tuple[PathwayVersion, str]:
     """Save a valid pathway's data, versioned like credentials."""
-    data = {k: v for k, v in data.items() if k != "version"}
+    data = pathway_to_dict(pathway_from_dict(data))
+    data.pop("version", None)
     fingerprint = digest(data)
     row = db.session.scalar(select(PathwayRow).where(PathwayRow.key == data["key"]))
     current = None

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from lti_tool.catalogue_cli import catalogue_group
 from lti_tool.db import db
 
 
@@ -51,6 +52,19 @@ def init(sandbox: bool) -> None:
         reg = register_sandbox(current_app)
         db.session.commit()
         click.echo(f"Sandbox platform registered: {reg.issuer} ({reg.client_id})")
+
+        from lti_tool.catalogue_io import CatalogueInvalid, import_example
+
+        try:
+            saved = import_example()
+        except CatalogueInvalid as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(
+                "The example catalogue did not import."
+            ) from None
+        changed = sum(1 for s in saved if s.outcome != "unchanged")
+        click.echo(f"Example catalogue: {len(saved)} entries, {changed} changed")
 
 
 def _safe_url(url) -> str:
@@ -217,3 +231,6 @@ def keys_list() -> None:
         else:
             status = "retired, no longer published"
         click.echo(f"{key.kid}\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{status}")
+
+
+main.add_command(catalogue_group)
