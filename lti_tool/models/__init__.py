@@ -3,6 +3,7 @@
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
+    CredentialDraft,
     CredentialVersion,
     Pathway,
     PathwayVersion,
@@ -15,6 +16,7 @@ __all__ = [
     "Course",
     "CourseCredential",
     "Credential",
+    "CredentialDraft",
     "CredentialVersion",
     "Deployment",
     "Launch",
