@@ -9,6 +9,7 @@ from lti_tool.models.catalogue import (
     PathwayVersion,
 )
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
+from lti_tool.models.grading import GradeLineItem, ScoreDelivery, ServiceToken
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
@@ -19,6 +20,7 @@ __all__ = [
     "CredentialDraft",
     "CredentialVersion",
     "Deployment",
+    "GradeLineItem",
     "Launch",
     "LaunchRefusal",
     "LoginState",
@@ -29,4 +31,6 @@ __all__ = [
     "PlatformKeySet",
     "Registration",
     "ResourceLink",
+    "ScoreDelivery",
+    "ServiceToken",
 ]
