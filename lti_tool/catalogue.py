@@ -205,7 +205,8 @@ class Offer:
 
     @property
     def resource_id(self) -> str:
-        return str(self.version_id)
+        """The line item's ``resourceId``: credential key and version number."""
+        return f"{self.definition.key}@v{self.definition.version}"
 
 
 def offers(
@@ -260,6 +261,33 @@ def offers(
         )
     found.sort(key=lambda o: (not o.course_copy, not o.adopted))
     return found
+
+
+@dataclass(frozen=True)
+class OfferGroup:
+    """Offers under one heading: a pathway, or the credentials in none."""
+
+    title: str
+    pathway: Pathway | None
+    offers: tuple[Offer, ...]
+
+
+def grouped(items: Iterable[Offer], paths: Iterable[Pathway]) -> list[OfferGroup]:
+    """Offers grouped by pathway, in each pathway's order; each offer once.
+
+    A credential in two pathways is listed under the first (by level, then
+    title); credentials in no pathway come last.
+    """
+    remaining = {o.key: o for o in items}
+    groups = []
+    for path in sorted(paths, key=lambda p: (p.level, p.title)):
+        members = tuple(remaining.pop(k) for k in path.credentials if k in remaining)
+        if members:
+            groups.append(OfferGroup(path.title, path, members))
+    if remaining:
+        title = "Other credentials" if groups else "Credentials"
+        groups.append(OfferGroup(title, None, tuple(remaining.values())))
+    return groups
 
 
 def facets(course_id: int | None = None) -> tuple[list[str], list[str]]:
