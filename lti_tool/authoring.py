@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request
+from flask import Blueprint, abort, jsonify, redirect, render_template, request
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from lti_tool import authoring_form, catalogue
+from lti_tool import authoring_form, catalogue, catalogue_validation
 from lti_tool.credentials import definition_from_dict
 from lti_tool.db import db
 from lti_tool.events import event
@@ -93,6 +93,14 @@ def _form_values() -> dict[str, Any]:
 
 def _pathways_with(key: str):
     return [p for p in catalogue.pathways() if key in p.credentials]
+
+
+@bp.get("/schema.json")
+def published_schema():
+    """The JSON Schema catalogue files are checked against (public)."""
+    response = jsonify(catalogue_validation.schema())
+    response.mimetype = "application/schema+json"
+    return response
 
 
 @bp.get("/<launch_id>")

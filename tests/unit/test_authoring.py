@@ -276,3 +276,13 @@ def test_learner_sees_the_rubric_before_submitting(platform, client, example):
     assert "How your work will be judged" in html
     assert '<th scope="row">Task coverage</th>' in html
     assert "Feedback script" not in html
+
+
+def test_the_schema_is_published(client):
+    response = client.get("/catalogue/schema.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/schema+json"
+    assert response.get_json()["properties"]["pathmark_catalogue"] == {
+        "description": "The file format version; 1 is the only one so far.",
+        "const": 1,
+    }
