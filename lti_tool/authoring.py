@@ -131,10 +131,16 @@ def view(launch_id: str, key: str):
         shown = next((v for v in row.versions if str(v.number) == wanted), None)
         if shown is None:
             abort(404, description=f"{key} has no version {wanted!r}.")
+    adopted = launch.course_id is not None and any(
+        o.credential_id == row.id and o.adopted
+        for o in catalogue.offers(launch.course_id)
+    )
     return render_template(
         "staff/credential.html",
         launch=launch,
         row=row,
+        can_adopt=row.scope == TOOL_SCOPE and launch.course_id is not None,
+        adopted=adopted,
         version=shown,
         credential=catalogue.definition(shown),
         versions=row.versions,
@@ -298,6 +304,23 @@ def _publish(launch: Launch, course_id: int | None, key: str, data: dict[str, An
         if outcome == catalogue.UNCHANGED
         else f"Published version {saved.number}."
     )
+    return redirect(
+        launch_url("authoring.view", launch_id=launch.id, key=key, notice=notice),
+        code=303,
+    )
+
+
+@bp.post("/<launch_id>/credentials/<key>/adopt")
+def adopt(launch_id: str, key: str):
+    """Put a tool-wide credential on this course's shortlist in the picker."""
+    launch = _staff(launch_id)
+    row = catalogue.credential(key)
+    if row is None or launch.course_id is None:
+        abort(404, description=f"No tool-wide credential has the key {key!r}.")
+    catalogue.adopt(launch.course_id, row.id)
+    db.session.commit()
+    event("catalogue.adopted", credential=row.id, course=launch.course_id)
+    notice = "Adopted: it is listed first when you add a credential."
     return redirect(
         launch_url("authoring.view", launch_id=launch.id, key=key, notice=notice),
         code=303,

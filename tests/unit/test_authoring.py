@@ -286,3 +286,26 @@ def test_the_schema_is_published(client):
         "description": "The file format version; 1 is the only one so far.",
         "const": 1,
     }
+
+
+def test_course_staff_adopt_a_tool_credential(
+    app, platform, client, cookieless, example
+):
+    launch_id, token = launches.staff(platform, client)
+    posted = cookieless.post(
+        f"/catalogue/{launch_id}/credentials/pass-it-on/adopt", data={"lt": token}
+    )
+    assert posted.status_code == 303
+    page = cookieless.get(posted.headers["Location"])
+    assert "Adopted by this course." in page.get_data(as_text=True)
+    with app.app_context():
+        first = catalogue.offers(1)[0]
+        assert first.key == "pass-it-on" and first.adopted
+
+
+def test_adopting_an_unknown_credential_is_404(platform, client, cookieless):
+    launch_id, token = launches.staff(platform, client)
+    posted = cookieless.post(
+        f"/catalogue/{launch_id}/credentials/ghost/adopt", data={"lt": token}
+    )
+    assert posted.status_code == 404
