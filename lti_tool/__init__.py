@@ -68,6 +68,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     grading.init_app(app)
 
     from lti_tool import (
+        authoring,
         deep_linking,
         errors,
         grading_views,
@@ -80,6 +81,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(launch.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(authoring.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(grading_views.bp)
 

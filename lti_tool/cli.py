@@ -12,6 +12,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from lti_tool.admin_cli import admin as admin_group
 from lti_tool.badges.cli import register as register_badge_commands
+from lti_tool.catalogue_cli import catalogue_group
 from lti_tool.db import db
 
 
@@ -65,6 +66,19 @@ def init(sandbox: bool) -> None:
         reg = register_sandbox(current_app)
         db.session.commit()
         click.echo(f"Sandbox platform registered: {reg.issuer} ({reg.client_id})")
+
+        from lti_tool.catalogue_io import CatalogueInvalid, import_example
+
+        try:
+            saved = import_example()
+        except CatalogueInvalid as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(
+                "The example catalogue did not import."
+            ) from None
+        changed = sum(1 for s in saved if s.outcome != "unchanged")
+        click.echo(f"Example catalogue: {len(saved)} entries, {changed} changed")
 
 
 def _safe_url(url) -> str:
@@ -266,3 +280,4 @@ def keys_list() -> None:
 
 main.add_command(admin_group)
 register_badge_commands(main)
+main.add_command(catalogue_group)
