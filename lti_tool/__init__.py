@@ -63,12 +63,26 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["pathmark"] = build_services(app)
 
-    from lti_tool import deep_linking, errors, health, launch, launch_context, pages
+    from lti_tool import (
+        deep_linking,
+        errors,
+        evidence_views,
+        health,
+        launch,
+        launch_context,
+        pages,
+        receipt_views,
+        upload_views,
+    )
 
     app.register_blueprint(launch.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(evidence_views.bp)
+    app.register_blueprint(upload_views.bp)
+    app.register_blueprint(receipt_views.bp)
+    evidence_views.init_app(app)
     errors.init_app(app)
     launch_context.init_app(app)
 

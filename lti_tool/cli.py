@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from lti_tool import evidence_cli
 from lti_tool.db import db
 
 
@@ -217,3 +218,7 @@ def keys_list() -> None:
         else:
             status = "retired, no longer published"
         click.echo(f"{key.kid}\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{status}")
+
+
+main.add_command(evidence_cli.receipts)
+main.add_command(evidence_cli.evidence)
