@@ -63,10 +63,15 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["pathmark"] = build_services(app)
 
+    from lti_tool import grading
+
+    grading.init_app(app)
+
     from lti_tool import (
         deep_linking,
         errors,
         evidence_views,
+        grading_views,
         health,
         launch,
         launch_context,
@@ -83,6 +88,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(upload_views.bp)
     app.register_blueprint(receipt_views.bp)
     evidence_views.init_app(app)
+    app.register_blueprint(grading_views.bp)
     errors.init_app(app)
     launch_context.init_app(app)
 

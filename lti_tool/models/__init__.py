@@ -17,6 +17,7 @@ from lti_tool.models.evidence import (
     Upload,
     UploadChunk,
 )
+from lti_tool.models.grading import GradeLineItem, ScoreDelivery, ServiceToken
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
@@ -28,6 +29,7 @@ __all__ = [
     "Credential",
     "CredentialVersion",
     "Deployment",
+    "GradeLineItem",
     "Launch",
     "LaunchRefusal",
     "LoginState",
@@ -43,4 +45,6 @@ __all__ = [
     "Submission",
     "Upload",
     "UploadChunk",
+    "ScoreDelivery",
+    "ServiceToken",
 ]
