@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from lti_tool.cli import main
 from lti_tool.db import db
-from lti_tool.models import ActivityDeadline, Artefact, CredentialVersion, Submission
+from lti_tool.models import (
+    ActivityDeadline,
+    Artefact,
+    CredentialVersion,
+    ScoreDelivery,
+    Submission,
+)
 from lti_tool.receipts import verify
 from lti_tool.signals import SubmissionEvent, submission_submitted
+from lti_tool.vocab import Claim
 from tests import media_samples as media
-from tests.evidence_helpers import KEY, launch, place_credential, stored_files
+from tests.evidence_helpers import (
+    KEY,
+    Session,
+    launch,
+    place_credential,
+    stored_files,
+)
 
 
 @pytest.fixture
@@ -221,3 +235,29 @@ def test_receipts_page_lists_attempt_and_download(app, learner):
     assert "Attempt 1: submitted" in html
     assert "Download your receipt" in html
     assert "Welcome: here is how this works" not in html
+
+
+def test_submitting_queues_pending_manual_grading_for_the_gradebook(app, platform):
+    place_credential(app)
+    endpoint = {
+        "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+        "lineitem": "https://platform.example/lineitems/7/lineitem",
+    }
+    client = app.test_client()
+    response, _, _ = platform.launch(
+        client,
+        **{Claim.AGS_ENDPOINT: endpoint, Claim.CUSTOM: {"credential": KEY}},
+    )
+    location = response.headers["Location"]
+    parts = urlsplit(location)
+    learner = Session(
+        client, parts.path.rsplit("/", 1)[-1], parse_qs(parts.query)["lt"][0]
+    )
+    submission = _draft_with_take(learner)
+    learner.submit(submission)
+    with app.app_context():
+        [delivery] = db.session.scalars(db.select(ScoreDelivery)).all()
+        row = db.session.get(Submission, submission)
+        assert delivery.kind == "submission" and delivery.source_id == submission
+        assert delivery.score["gradingProgress"] == "PendingManual"
+        assert delivery.submitted_at == row.submitted_at
