@@ -19,6 +19,7 @@ from flask import (
     Flask,
     Response,
     current_app,
+    g,
     redirect,
     render_template,
     request,
@@ -53,13 +54,15 @@ def _error_response(code: str, message: str, status: int, **extra) -> Response:
     if wants_json():
         body = {"error": code, "message": message, **extra}
         return Response(json.dumps(body), status=status, mimetype="application/json")
+    launch = g.get("launch")
+    back = launch_url("pages.activity", launch_id=launch.id) if launch else None
     html = render_template(
-        "error.html",
+        "learner/refused.html",
         title="Your evidence was not saved" if status in {413, 415} else message,
         action=message,
-        shown="",
         reason=code,
         status=status,
+        back=back,
     )
     return Response(html, status=status)
 

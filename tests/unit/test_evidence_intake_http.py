@@ -182,3 +182,56 @@ def test_prompt_is_revealed_on_request(app, learner):
         learner.url("prompt"), data={"submission": submission}
     )
     assert "a day that did not go to plan" in response.get_json()["prompt"]
+
+
+def test_refusal_page_links_back_to_the_activity(app, learner):
+    submission = learner.start()
+    response = learner.client.post(
+        learner.url("files", submission=submission, kind="recording"),
+        data=media.pdf(),
+        content_type="application/pdf",
+    )
+    assert response.status_code == 415
+    html = response.get_data(as_text=True)
+    assert "This activity does not take PDF files." in html
+    assert f"/activity/{learner.launch_id}?lt={learner.token}" in html
+
+
+def test_learner_removes_a_piece_from_the_draft(app, learner):
+    submission = learner.start()
+    artefact = learner.post_file(submission, media.webm()).get_json()["artefact"]
+    response = learner.client.post(
+        learner.url("withdraw"),
+        data={"submission": submission, "artefact": artefact["id"]},
+    )
+    assert response.status_code == 303
+    assert "No evidence yet." in learner.page().get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Artefact, artefact["id"]).withdrawn_at is not None
+
+
+def test_group_recording_consent_is_recorded(app, learner):
+    from lti_tool.models import ParticipantConsent
+
+    submission = learner.start()
+    blank = learner.client.post(
+        learner.url("consent"),
+        data={"submission": submission, "participant": "  "},
+        headers={"Accept": "application/json"},
+    )
+    assert blank.status_code == 400
+    learner.client.post(
+        learner.url("consent"),
+        data={"submission": submission, "participant": "Bo  Chen"},
+    )
+    with app.app_context():
+        [row] = db.session.scalars(db.select(ParticipantConsent)).all()
+        assert row.participant == "Bo Chen" and row.submission_id == submission
+
+
+def test_sweep_command(app, learner):
+    from lti_tool.cli import main
+
+    result = app.test_cli_runner().invoke(main, ["evidence", "sweep"])
+    assert result.exit_code == 0
+    assert "Removed 0 abandoned upload(s)." in result.output
