@@ -11,6 +11,15 @@ from lti_tool.models.catalogue import (
     PathwayVersion,
 )
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
+from lti_tool.models.evidence import (
+    ActivityDeadline,
+    Artefact,
+    MediaLink,
+    ParticipantConsent,
+    Submission,
+    Upload,
+    UploadChunk,
+)
 from lti_tool.models.grading import GradeLineItem, ScoreDelivery, ServiceToken
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
@@ -19,6 +28,8 @@ __all__ = [
     "AdminUser",
     "BadgeAward",
     "BadgeStatusList",
+    "ActivityDeadline",
+    "Artefact",
     "Course",
     "CourseCredential",
     "Credential",
@@ -29,13 +40,18 @@ __all__ = [
     "Launch",
     "LaunchRefusal",
     "LoginState",
+    "MediaLink",
     "Membership",
+    "ParticipantConsent",
     "Pathway",
     "PathwayVersion",
     "Person",
     "PlatformKeySet",
     "Registration",
     "ResourceLink",
+    "Submission",
+    "Upload",
+    "UploadChunk",
     "ScoreDelivery",
     "ServiceToken",
 ]
