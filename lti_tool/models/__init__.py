@@ -8,10 +8,21 @@ from lti_tool.models.catalogue import (
     PathwayVersion,
 )
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
+from lti_tool.models.evidence import (
+    ActivityDeadline,
+    Artefact,
+    MediaLink,
+    ParticipantConsent,
+    Submission,
+    Upload,
+    UploadChunk,
+)
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
+    "ActivityDeadline",
+    "Artefact",
     "Course",
     "CourseCredential",
     "Credential",
@@ -20,11 +31,16 @@ __all__ = [
     "Launch",
     "LaunchRefusal",
     "LoginState",
+    "MediaLink",
     "Membership",
+    "ParticipantConsent",
     "Pathway",
     "PathwayVersion",
     "Person",
     "PlatformKeySet",
     "Registration",
     "ResourceLink",
+    "Submission",
+    "Upload",
+    "UploadChunk",
 ]
