@@ -113,6 +113,15 @@ def check_draft(rubric: Rubric, levels: Mapping[str, int]) -> None:
             raise SheetError(f"{criterion_id}: there is no level {number}") from None
 
 
+def check_notes(rubric: Rubric, notes: Mapping[str, str], overall: str = "") -> None:
+    """Notes name criteria of this rubric and stay within the length limit."""
+    unknown = sorted(set(notes) - set(rubric.ids))
+    if unknown:
+        raise SheetError("the rubric has no criterion " + ", ".join(unknown))
+    for text in (*notes.values(), overall):
+        _clean(text)
+
+
 def compose(
     definition: CredentialDefinition,
     levels: Mapping[str, int],
@@ -130,9 +139,7 @@ def compose(
         decision = mastery.decide(definition, levels)
     except mastery.ScoringError as exc:
         raise SheetError(str(exc)) from None
-    unknown = sorted(set(notes) - set(rubric.ids))
-    if unknown:
-        raise SheetError("the rubric has no criterion " + ", ".join(unknown))
+    check_notes(rubric, notes, overall)
     feedback = tuple(
         CriterionFeedback(
             criterion_id=c.id,

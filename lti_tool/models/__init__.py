@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
@@ -23,6 +24,8 @@ from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 __all__ = [
     "ActivityDeadline",
     "Artefact",
+    "Assessment",
+    "AuditEntry",
     "Course",
     "CourseCredential",
     "Credential",
@@ -33,6 +36,7 @@ __all__ = [
     "LoginState",
     "MediaLink",
     "Membership",
+    "Moderation",
     "ParticipantConsent",
     "Pathway",
     "PathwayVersion",
