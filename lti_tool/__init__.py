@@ -63,11 +63,20 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["pathmark"] = build_services(app)
 
-    from lti_tool import deep_linking, errors, health, launch, launch_context, pages
+    from lti_tool import (
+        assessment_pages,
+        deep_linking,
+        errors,
+        health,
+        launch,
+        launch_context,
+        pages,
+    )
 
     app.register_blueprint(launch.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(assessment_pages.bp)
     app.register_blueprint(health.bp)
     errors.init_app(app)
     launch_context.init_app(app)
