@@ -63,10 +63,15 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["pathmark"] = build_services(app)
 
+    from lti_tool import grading
+
+    grading.init_app(app)
+
     from lti_tool import (
         assessment_pages,
         deep_linking,
         errors,
+        grading_views,
         health,
         launch,
         launch_context,
@@ -78,6 +83,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(assessment_pages.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(grading_views.bp)
     errors.init_app(app)
     launch_context.init_app(app)
 

@@ -18,13 +18,13 @@ from flask import (
     request,
 )
 
-from lti_tool import assessments, mentor_queue, releases, rubrics
+from lti_tool import assessments, grading, mentor_queue, releases, rubrics
 from lti_tool.assessment_rights import Actor
 from lti_tool.db import db
 from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.models import Launch
 from lti_tool.moderation import Action, Refused
-from lti_tool.roster import ClientCredentials, NamesRoles, RosterUnavailable
+from lti_tool.roster import NamesRoles, RosterUnavailable
 from lti_tool.services import services
 from lti_tool.vocab import Claim
 
@@ -90,10 +90,9 @@ def roster(launch_id: str):
         mentor_queue.queue(actor, launch.resource_link_id)  # the rights check
     except Refused as exc:
         return refusal(exc, launch)
-    svc = services()
-    timeout = current_app.config["HTTP_TIMEOUT"]
+    tokens = grading.grade_sync(current_app).tokens
     names_roles = NamesRoles(
-        svc.http, ClientCredentials(svc.http, svc.keyring, timeout), timeout
+        services().http, tokens.get, current_app.config["HTTP_TIMEOUT"]
     )
     try:
         members = names_roles.members(launch)

@@ -63,16 +63,30 @@ def _safe_url(url) -> str:
 @click.option("--sandbox-port", default=5001, show_default=True)
 def dev(host: str, port: int, sandbox_port: int) -> None:
     """Run Pathmark and the sandbox platform for development."""
+    from pathlib import Path
+
     from werkzeug.serving import run_simple
 
     from lti_tool import create_app
-    from lti_tool.sandbox import create_sandbox
+
+    try:
+        from lti_tool.sandbox import create_sandbox
+    except ImportError as exc:
+        raise click.ClickException(
+            f"The sandbox needs the 'sandbox' extra ({exc.name} is missing): "
+            "pip install -e '.[sandbox]'"
+        ) from None
 
     tool_url = f"http://{host}:{port}"
     os.environ.setdefault("PATHMARK_BASE_URL", tool_url)
+    os.environ.setdefault("PATHMARK_SANDBOX_URL", f"http://127.0.0.1:{sandbox_port}")
     os.environ.setdefault("PATHMARK_SANDBOX", "true")
     app = create_app()
-    sandbox = create_sandbox(tool_url=app.config["BASE_URL"])
+    sandbox = create_sandbox(
+        tool_url=app.config["BASE_URL"],
+        sandbox_url=app.config["SANDBOX_URL"],
+        key_dir=Path(app.instance_path),
+    )
 
     import threading
 
@@ -83,6 +97,9 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
         daemon=True,
     )
     thread.start()
+    from lti_tool.grading import start_worker_thread
+
+    start_worker_thread(app)
     click.echo(f"Pathmark on {app.config['BASE_URL']}")
     click.echo(f"Sandbox LMS on http://127.0.0.1:{sandbox_port}  <- open this")
     run_simple(host, port, app, threaded=True)

@@ -16,6 +16,7 @@ from typing import Any
 import requests
 from jwt import PyJWK
 from jwt.exceptions import PyJWKError
+from sqlalchemy.exc import IntegrityError
 
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -79,7 +80,14 @@ class PlatformKeys:
             row.keys = keys
             row.fetched_at = utcnow()
         # Commit now: the key set is shared state, whatever the launch does.
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another worker stored this key set first: keep what it fetched.
+            db.session.rollback()
+            row = db.session.get(PlatformKeySet, url)
+            if row is None:
+                raise KeySetError(f"{url} could not be stored") from None
         return row
 
     def _parse(self, row: PlatformKeySet) -> dict[str, PyJWK]:

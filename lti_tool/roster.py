@@ -3,8 +3,8 @@
 NRPS 2.0, section 2 (membership container) and 2.4 (paging with the HTTP
 ``Link`` header, ``rel="next"``). The access token comes from the
 platform's token endpoint through the client credentials grant with a
-signed JWT (LTI security framework, section 4.1); ``tokens`` is the seam a
-shared token cache plugs into. Pages are followed until no ``next`` link
+signed JWT (LTI security framework, section 4.1), through the shared
+token cache of ``service_tokens``. Pages are followed until no ``next`` link
 is left, however the header is written (quoted or bare ``rel``, several
 relation types, any case, relative URLs, several ``Link`` headers), and
 only on the memberships URL's own origin, so a token never leaves it.
@@ -12,8 +12,6 @@ only on the memberships URL's own origin, so a token never leaves it.
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -22,13 +20,12 @@ import requests
 from requests.utils import parse_header_links
 
 from lti_tool.events import event
-from lti_tool.keys import KeyRing
 from lti_tool.models import Launch, Registration
 from lti_tool.roles import CourseRole, course_role
+from lti_tool.service_tokens import TokenError
 from lti_tool.vocab import Claim, Scope
 
 MEMBERSHIP_MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
-ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 MAX_PAGES = 200
 
 TokenSource = Callable[[Registration, tuple[str, ...]], str]
@@ -70,62 +67,6 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme, parts.netloc
 
 
-class ClientCredentials:
-    """A fresh service token per call, from the platform's token endpoint.
-
-    No cache: the roster page asks for one token per view. A shared,
-    database-backed token cache can replace this through ``tokens``.
-    """
-
-    def __init__(self, http: requests.Session, keyring: KeyRing, timeout: float):
-        self.http = http
-        self.keyring = keyring
-        self.timeout = timeout
-
-    def __call__(self, reg: Registration, scopes: tuple[str, ...]) -> str:
-        now = int(time.time())
-        assertion = self.keyring.sign(
-            {
-                "iss": reg.client_id,
-                "sub": reg.client_id,
-                "aud": reg.auth_audience or reg.auth_token_url,
-                "iat": now,
-                "exp": now + 300,
-                "jti": uuid.uuid4().hex,
-            }
-        )
-        try:
-            response = self.http.post(
-                reg.auth_token_url,
-                data={
-                    "grant_type": "client_credentials",
-                    "client_assertion_type": ASSERTION_TYPE,
-                    "client_assertion": assertion,
-                    "scope": " ".join(scopes),
-                },
-                timeout=self.timeout,
-            )
-        except requests.RequestException as exc:
-            raise RosterUnavailable(
-                "The LMS's token endpoint could not be reached."
-            ) from exc
-        if response.status_code != 200:
-            event(
-                "roster.token_refused", registration=reg.id, status=response.status_code
-            )
-            raise RosterUnavailable(
-                "The LMS refused Pathmark a token for the course roster "
-                f"(HTTP {response.status_code}). Ask your LMS administrator "
-                "to allow Names and Role Provisioning for Pathmark."
-            )
-        try:
-            return str(response.json()["access_token"])
-        except (ValueError, KeyError, TypeError):
-            raise RosterUnavailable(
-                "The LMS's token endpoint sent no access token."
-            ) from None
-
-
 class NamesRoles:
     """Reads a course's members through NRPS, following every page."""
 
@@ -144,7 +85,15 @@ class NamesRoles:
                 "The roster is unavailable: the LMS did not offer Names and "
                 "Role Provisioning in this launch."
             )
-        token = self.tokens(launch.registration, (Scope.NRPS_READONLY.value,))
+        try:
+            token = self.tokens(launch.registration, (Scope.NRPS_READONLY.value,))
+        except TokenError as exc:
+            event("roster.no_token", launch=launch.id, status=exc.status)
+            raise RosterUnavailable(
+                f"The LMS refused Pathmark a token for the course roster ({exc}). "
+                "Ask your LMS administrator to allow Names and Role "
+                "Provisioning for Pathmark."
+            ) from None
         origin = _origin(url)
         members: list[Member] = []
         seen: set[str] = set()

@@ -6,6 +6,7 @@ them; launches for page tests go through the fake platform instead.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -16,6 +17,7 @@ from lti_tool.models import (
     Artefact,
     Course,
     Deployment,
+    Launch,
     Membership,
     Person,
     Registration,
@@ -86,7 +88,26 @@ class World:
         learner: Actor,
         status: str = "submitted",
         attempt: int = 1,
+        launch_id: str | None = None,
+        claims: dict | None = None,
     ) -> Submission:
+        if launch_id is None:
+            # The learner's launch; without ``claims``, no gradebook service.
+            launch_id = uuid.uuid4().hex
+            db.session.add(
+                Launch(
+                    id=launch_id,
+                    registration_id=self.registration_id,
+                    deployment_id=self.deployment_id,
+                    person_id=learner.person_id,
+                    course_id=link.course_id,
+                    resource_link_id=link.id,
+                    message_type="LtiResourceLinkRequest",
+                    course_role="learner",
+                    claims=claims or {},
+                )
+            )
+            db.session.flush()
         submission = Submission(
             resource_link_id=link.id,
             person_id=learner.person_id,
@@ -94,7 +115,7 @@ class World:
             status=status,
             attempt=attempt,
             submitted_at=datetime(2026, 12, 1, 10, tzinfo=UTC),
-            launch_id=None,
+            launch_id=launch_id,
         )
         db.session.add(submission)
         db.session.flush()

@@ -18,6 +18,7 @@ from lti_tool.models.evidence import (
     Upload,
     UploadChunk,
 )
+from lti_tool.models.grading import GradeLineItem, ScoreDelivery, ServiceToken
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
@@ -31,6 +32,7 @@ __all__ = [
     "Credential",
     "CredentialVersion",
     "Deployment",
+    "GradeLineItem",
     "Launch",
     "LaunchRefusal",
     "LoginState",
@@ -47,4 +49,6 @@ __all__ = [
     "Submission",
     "Upload",
     "UploadChunk",
+    "ScoreDelivery",
+    "ServiceToken",
 ]

@@ -8,8 +8,9 @@ import pytest
 
 from lti_tool import assessments, mentor_queue, releases, signals
 from lti_tool.db import db
-from lti_tool.models import Assessment, AuditEntry, Submission
+from lti_tool.models import Assessment, AuditEntry, ScoreDelivery, Submission
 from lti_tool.moderation import Action, Code, Refused
+from lti_tool.vocab import Claim, Scope
 from tests.assessment_factory import all_at, world
 
 
@@ -224,6 +225,29 @@ def test_verify_then_release_sends_a_full_event_inside_the_transaction(
         all_at(4),
         revision=row.revision,
     )
+
+
+def test_release_queues_the_gradebook_score_in_the_same_transaction(scene):
+    ags = {
+        "scope": [Scope.SCORE.value],
+        "lineitem": "https://lms.example.edu/lineitems/7",
+    }
+    w = scene.world
+    learner = w.person(scene.course, "graded", "learner")
+    sub = w.submission(scene.link, learner, claims={Claim.AGS_ENDPOINT: ags})
+    row = assessments.save(
+        scene.mentor, sub.id, revision=0, levels=all_at(2), notes={}, submit=True
+    )
+    db.session.commit()
+    releases.release(scene.mentor, row.id, revision=row.revision, sender="t")
+    db.session.commit()
+    queued = db.session.scalars(
+        db.select(ScoreDelivery).where(ScoreDelivery.kind == "release")
+    ).one()
+    assert queued.source_id == row.id and queued.person_id == learner.person_id
+    assert queued.score["scoreGiven"] == 8.0
+    assert queued.score["scoreMaximum"] == 16.0
+    assert queued.score["gradingProgress"] == "FullyGraded"
 
 
 def test_a_failing_receiver_leaves_nothing_released(scene):

@@ -70,7 +70,9 @@ def course(app, client, platform):
         from lti_tool.assessment_rights import Actor
 
         actor = Actor(learner.id, launch.course_id, tuple(LEARNER))
-        people["submission"] = w.submission(launch.resource_link, actor).id
+        people["submission"] = w.submission(
+            launch.resource_link, actor, launch_id=launch.id
+        ).id
         db.session.commit()
     return people
 

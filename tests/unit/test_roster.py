@@ -12,12 +12,8 @@ from requests.adapters import BaseAdapter
 
 from lti_tool.db import db
 from lti_tool.models import Launch
-from lti_tool.roster import (
-    ClientCredentials,
-    NamesRoles,
-    RosterUnavailable,
-    next_link,
-)
+from lti_tool.roster import NamesRoles, RosterUnavailable, next_link
+from lti_tool.service_tokens import ServiceTokens
 from lti_tool.vocab import Claim, ContextRole, Scope
 from tests.platform_fake import ISSUER
 
@@ -41,7 +37,7 @@ class NrpsAdapter(BaseAdapter):
         response.headers["Content-Type"] = "application/json"
         if request.url == TOKEN_URL:
             response.status_code = self.token_status
-            body = {"access_token": "tok-1", "token_type": "Bearer"}
+            body = {"access_token": "tok-1", "token_type": "Bearer", "expires_in": 3600}
         elif request.url in self.pages:
             members, link = self.pages[request.url]
             if request.headers.get("Authorization") != "Bearer tok-1":
@@ -82,7 +78,7 @@ def staff_launch(app, client, platform):
 def roster(app, adapter) -> NamesRoles:
     svc = app.extensions["pathmark"]
     svc.http.mount(ISSUER, adapter)
-    return NamesRoles(svc.http, ClientCredentials(svc.http, svc.keyring, 5))
+    return NamesRoles(svc.http, ServiceTokens(svc.http, svc.keyring, timeout=5).get)
 
 
 @pytest.mark.parametrize(
@@ -169,7 +165,7 @@ def test_refused_token_says_what_to_ask(app, staff_launch):
     adapter.token_status = 400
     with app.app_context():
         launch = db.session.get(Launch, staff_launch)
-        with pytest.raises(RosterUnavailable, match="HTTP 400"):
+        with pytest.raises(RosterUnavailable, match="refused Pathmark a token"):
             roster(app, adapter).members(launch)
 
 
