@@ -84,6 +84,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assessment_pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(grading_views.bp)
+
+    from lti_tool import admin, setup_pages
+
+    app.register_blueprint(setup_pages.bp)
+    app.register_blueprint(admin.bp)
     errors.init_app(app)
     launch_context.init_app(app)
 

@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from lti_tool.admin_cli import admin as admin_group
 from lti_tool.db import db
 
 
@@ -44,6 +45,14 @@ def init(sandbox: bool) -> None:
         click.echo(f"Created tool key {created.kid} in {keyring.folder}")
     else:
         click.echo(f"Tool keys present in {keyring.folder}")
+
+    from lti_tool import admin_access
+
+    if admin_access.count() == 0:
+        click.echo(
+            "No admin account yet: create one with `lti-tool admin create NAME`, "
+            "then sign in at /admin/login"
+        )
 
     if sandbox:
         from lti_tool.sandbox_registration import register_sandbox
@@ -234,3 +243,6 @@ def keys_list() -> None:
         else:
             status = "retired, no longer published"
         click.echo(f"{key.kid}\tcreated {key.created_at:%Y-%m-%d %H:%M} UTC\t{status}")
+
+
+main.add_command(admin_group)
