@@ -68,6 +68,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     grading.init_app(app)
 
     from lti_tool import (
+        assessment_pages,
         authoring,
         deep_linking,
         errors,
@@ -85,6 +86,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(authoring.bp)
+    app.register_blueprint(assessment_pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(evidence_views.bp)
     app.register_blueprint(upload_views.bp)

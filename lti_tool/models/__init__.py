@@ -1,6 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from lti_tool.models.admin import AdminUser
+from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
 from lti_tool.models.badges import BadgeAward, BadgeStatusList
 from lti_tool.models.catalogue import (
     CourseCredential,
@@ -25,11 +26,13 @@ from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
+    "ActivityDeadline",
     "AdminUser",
+    "Artefact",
+    "Assessment",
+    "AuditEntry",
     "BadgeAward",
     "BadgeStatusList",
-    "ActivityDeadline",
-    "Artefact",
     "Course",
     "CourseCredential",
     "Credential",
@@ -42,6 +45,7 @@ __all__ = [
     "LoginState",
     "MediaLink",
     "Membership",
+    "Moderation",
     "ParticipantConsent",
     "Pathway",
     "PathwayVersion",
