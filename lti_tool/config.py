@@ -3,6 +3,7 @@
 Read once, by the application factory. Every default key can be overridden
 by ``PATHMARK_<KEY>``; ``DATABASE_URL`` overrides ``database_url``. Values
 from the environment are converted to the type of the default.
+PostgreSQL URLs without a driver are read with psycopg 3.
 """
 
 from __future__ import annotations
@@ -71,13 +72,33 @@ def _convert(key: str, raw: str, default: Any) -> Any:
     return raw
 
 
+def database_driver_url(url: str) -> str:
+    """The URL with the PostgreSQL driver Pathmark installs (psycopg 3).
+
+    Hosting services hand out ``postgres://`` and ``postgresql://`` URLs;
+    SQLAlchemy reads both as psycopg2, which Pathmark does not depend on.
+    A URL naming its driver (``postgresql+...://``) is kept as given.
+    """
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 def _check(settings: dict[str, Any]) -> None:
+    settings["database_url"] = database_driver_url(settings["database_url"])
     base = settings["base_url"].rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ConfigError("base_url must start with http:// or https://")
     settings["base_url"] = base
     if settings["unknown_deployment"] not in {"refuse", "pending"}:
         raise ConfigError('unknown_deployment must be "refuse" or "pending"')
+    from lti_tool.public_address import parse_networks
+
+    try:
+        parse_networks(settings["registration_allowed_networks"])
+    except ValueError as exc:
+        raise ConfigError(f"registration_allowed_networks: {exc}") from None
     if settings["leeway_seconds"] < 0 or settings["trusted_proxy_hops"] < 0:
         raise ConfigError("leeway_seconds and trusted_proxy_hops must be >= 0")
 

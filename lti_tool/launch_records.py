@@ -1,15 +1,18 @@
 """Who launched, where, as what: courses, people, memberships, links.
 
 Each accepted launch brings the latest names and roles; these are written
-over the stored ones, keyed on the platform's ids, never on email.
+over the stored ones, keyed on the platform's ids, never on email. Many
+learners open a new course at once, so rows are found or inserted with
+``ON CONFLICT DO NOTHING``: the loser of a race reads the winner's row.
 """
 
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from lti_tool import catalogue
 from lti_tool.db import db, utcnow
@@ -18,9 +21,26 @@ from lti_tool.models import Course, Launch, Membership, Person, ResourceLink
 from lti_tool.roles import CourseRole, course_role
 from lti_tool.vocab import Claim
 
+Row = TypeVar("Row")
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
 
 def _text(value: Any, limit: int = 1000) -> str:
     return value[:limit] if isinstance(value, str) else ""
+
+
+def _find_or_insert(
+    model: type[Row], defaults: dict[str, Any] | None = None, **key: Any
+) -> Row:
+    """The row with this unique key, inserted (with ``defaults``) if missing."""
+    query = select(model).filter_by(**key)
+    row = db.session.scalar(query)
+    if row is not None:
+        return row
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    values = {**(defaults or {}), **key}
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return db.session.scalars(query).one()
 
 
 def record_launch(validated: ValidatedLaunch, pending_state: str | None) -> Launch:
@@ -28,11 +48,7 @@ def record_launch(validated: ValidatedLaunch, pending_state: str | None) -> Laun
     claims = validated.claims
     reg = validated.registration
 
-    person = db.session.scalar(
-        select(Person).where(
-            Person.registration_id == reg.id, Person.sub == claims["sub"]
-        )
-    ) or Person(registration_id=reg.id, sub=claims["sub"])
+    person = _find_or_insert(Person, registration_id=reg.id, sub=claims["sub"])
     person.name = _text(claims.get("name")) or " ".join(
         p
         for p in (_text(claims.get("given_name")), _text(claims.get("family_name")))
@@ -48,20 +64,19 @@ def record_launch(validated: ValidatedLaunch, pending_state: str | None) -> Laun
     course = None
     context = claims.get(Claim.CONTEXT)
     if isinstance(context, dict) and isinstance(context.get("id"), str):
-        course = db.session.scalar(
-            select(Course).where(
-                Course.registration_id == reg.id, Course.context_id == context["id"]
-            )
-        ) or Course(registration_id=reg.id, context_id=context["id"])
+        course = _find_or_insert(
+            Course, registration_id=reg.id, context_id=context["id"]
+        )
         course.title = _text(context.get("title"))
         course.label = _text(context.get("label"))
         db.session.add(course)
         db.session.flush()
-        membership = db.session.scalar(
-            select(Membership).where(
-                Membership.course_id == course.id, Membership.person_id == person.id
-            )
-        ) or Membership(course_id=course.id, person_id=person.id)
+        membership = _find_or_insert(
+            Membership,
+            course_id=course.id,
+            person_id=person.id,
+            defaults={"course_role": role.value},
+        )
         membership.roles = roles
         membership.course_role = role.value
         db.session.add(membership)
@@ -72,13 +87,10 @@ def record_launch(validated: ValidatedLaunch, pending_state: str | None) -> Laun
     link = None
     link_claim = claims.get(Claim.RESOURCE_LINK)
     if isinstance(link_claim, dict) and isinstance(link_claim.get("id"), str):
-        link = db.session.scalar(
-            select(ResourceLink).where(
-                ResourceLink.deployment_id == validated.deployment.id,
-                ResourceLink.link_id == link_claim["id"],
-            )
-        ) or ResourceLink(
-            deployment_id=validated.deployment.id, link_id=link_claim["id"]
+        link = _find_or_insert(
+            ResourceLink,
+            deployment_id=validated.deployment.id,
+            link_id=link_claim["id"],
         )
         link.course_id = course.id if course else None
         link.title = _text(link_claim.get("title"))

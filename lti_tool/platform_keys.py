@@ -89,7 +89,14 @@ class PlatformKeys:
         row.keys = keys
         row.fetched_at = utcnow()
         # Commit now: the key set is shared state, whatever the launch does.
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            # Another worker stored this key set first: keep what it fetched.
+            db.session.rollback()
+            row = db.session.get(PlatformKeySet, url)
+            if row is None:
+                raise KeySetError(f"{url} could not be stored") from None
         return row
 
     def _parse(self, row: PlatformKeySet) -> dict[str, PyJWK]:

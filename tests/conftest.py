@@ -9,6 +9,9 @@ from lti_tool import create_app
 from lti_tool.db import db, upgrade_schema
 from tests.platform_fake import FakePlatform
 
+# database_url, postgres: run a test on SQLite and on PostgreSQL.
+pytest_plugins = ["tests.database_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _clean_environment(monkeypatch):

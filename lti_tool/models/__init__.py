@@ -1,22 +1,31 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from lti_tool.models.admin import AdminUser
+from lti_tool.models.badges import BadgeAward, BadgeStatusList
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
+    CredentialDraft,
     CredentialVersion,
     Pathway,
     PathwayVersion,
 )
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
+from lti_tool.models.grading import GradeLineItem, ScoreDelivery, ServiceToken
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
+    "AdminUser",
+    "BadgeAward",
+    "BadgeStatusList",
     "Course",
     "CourseCredential",
     "Credential",
+    "CredentialDraft",
     "CredentialVersion",
     "Deployment",
+    "GradeLineItem",
     "Launch",
     "LaunchRefusal",
     "LoginState",
@@ -27,4 +36,6 @@ __all__ = [
     "PlatformKeySet",
     "Registration",
     "ResourceLink",
+    "ScoreDelivery",
+    "ServiceToken",
 ]

@@ -51,7 +51,9 @@ def create_sandbox(
     app.extensions["sandbox_lms"] = lms
     app.extensions["sandbox_tool_keys"] = ToolKeys(tool_url.rstrip("/") + "/lti/jwks")
 
+    from lti_tool.sandbox import registration
     from lti_tool.sandbox.views import bp
 
     app.register_blueprint(bp)
+    registration.init_app(app)
     return app

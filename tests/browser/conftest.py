@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from werkzeug.serving import make_server
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -72,7 +74,20 @@ def chromium_path() -> str:
     return path  # type: ignore[return-value]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
+def live_server(app):
+    """The app on a free loopback port; stopped when the test ends."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+# Module scope: one sync Playwright may run at a time, and some modules
+# start their own.
+@pytest.fixture(scope="module")
 def playwright_driver(chromium_path):
     from playwright.sync_api import sync_playwright
 
@@ -80,7 +95,7 @@ def playwright_driver(chromium_path):
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_driver, chromium_path):
     browser = playwright_driver.chromium.launch(
         executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS

@@ -1,10 +1,41 @@
-"""Fixtures: Pathmark under gunicorn (two workers) and the strict sandbox LMS."""
+"""Fixtures over real HTTP: people in front of the sandbox LMS (Pathmark under
+gunicorn beside it comes from the ``stack`` fixture in tests/conftest.py),
+and a strict AGS peer that an app's grade sync talks to."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.ags_peer import AgsPeer
+from tests.grading_setup import CLIENT_ID, Clock
 from tests.integration.lms_client import LmsUser
+
+
+@pytest.fixture
+def settings(settings):
+    # Short HTTP timeout so "slow platform" tests run quickly.
+    return {**settings, "http_timeout": 1}
+
+
+@pytest.fixture(params=["moodle"])
+def mode(request):
+    return request.param
+
+
+@pytest.fixture
+def peer(app, mode):
+    keyring = app.extensions["pathmark"].keyring
+    peer = AgsPeer(keyring.jwks, CLIENT_ID, mode=mode).start()
+    yield peer
+    peer.stop()
+
+
+@pytest.fixture
+def sync(app):
+    sync = app.extensions["pathmark.grading"]
+    sync.clock = Clock()
+    sync.rng = lambda: 0.5
+    return sync
 
 
 def pytest_collection_modifyitems(items):

@@ -1,0 +1,148 @@
+"""AGS score payloads as Moodle and Canvas accept them (AGS 2.0, 3.4).
+
+Plain data in, plain data out: no Flask, no database. The rules follow
+what the platforms enforce rather than the spec's minimum: the exact
+media type, ``scoreGiven`` always beside a positive ``scoreMaximum``,
+timestamps in UTC with milliseconds and an explicit offset, strictly
+increasing per line item and learner, and Canvas's submission extension.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+SCORE_MEDIA_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINE_ITEM_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+LINE_ITEMS_MEDIA_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+RESULTS_MEDIA_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
+CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
+CANVAS = "canvas"
+
+# The comment a gradebook shows beside the score; platforms cut long ones.
+COMMENT_LIMIT = 500
+TICK = timedelta(milliseconds=1)
+
+
+class ScoreError(ValueError):
+    """A score Pathmark must not send as asked."""
+
+
+def platform_family(claims: dict[str, Any], issuer: str) -> str:
+    """``"canvas"`` for Canvas (its extension applies), else the family code."""
+    tool_platform = claims.get(
+        "https://purl.imsglobal.org/spec/lti/claim/tool_platform"
+    )
+    code = ""
+    if isinstance(tool_platform, dict):
+        code = str(tool_platform.get("product_family_code") or "").lower()
+    if code == CANVAS or urlsplit(issuer).hostname in {
+        "canvas.instructure.com",
+        "canvas.beta.instructure.com",
+        "canvas.test.instructure.com",
+    }:
+        return CANVAS
+    return code[:32]
+
+
+def at_millis(moment: datetime) -> datetime:
+    """The moment in UTC, cut to whole milliseconds."""
+    if moment.tzinfo is None:
+        raise ScoreError("naive datetime where UTC is required")
+    moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """``2024-03-01T10:15:30.123+00:00``: what Moodle and Canvas both read."""
+    return at_millis(moment).isoformat(timespec="milliseconds")
+
+
+def next_timestamp(now: datetime, previous: datetime | None) -> datetime:
+    """Now, or one millisecond after the previous score when that is later."""
+    now = at_millis(now)
+    if previous is not None and now <= at_millis(previous):
+        return at_millis(previous) + TICK
+    return now
+
+
+def scores_url(lineitem_url: str) -> str:
+    """The line item's scores endpoint: ``/scores`` on the path, query kept."""
+    return _child_url(lineitem_url, "scores")
+
+
+def results_url(lineitem_url: str) -> str:
+    return _child_url(lineitem_url, "results")
+
+
+def _child_url(lineitem_url: str, child: str) -> str:
+    parts = urlsplit(lineitem_url)
+    path = parts.path.rstrip("/") + "/" + child
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def _check_maximum(score_maximum: float) -> None:
+    if not score_maximum or score_maximum <= 0:
+        raise ScoreError("scoreMaximum must be above zero")
+
+
+def submission_score(score_maximum: float) -> dict[str, Any]:
+    """Handed in, waiting for a mentor: Canvas marks it as needing grading."""
+    _check_maximum(score_maximum)
+    return {
+        "activityProgress": "Submitted",
+        "gradingProgress": "PendingManual",
+        "scoreMaximum": score_maximum,
+    }
+
+
+def release_score(
+    score_given: float, score_maximum: float, comment: str
+) -> dict[str, Any]:
+    """The final, released score with its short comment."""
+    _check_maximum(score_maximum)
+    if score_given < 0 or score_given > score_maximum:
+        raise ScoreError("scoreGiven must lie between 0 and scoreMaximum")
+    return {
+        "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded",
+        "scoreGiven": score_given,
+        "scoreMaximum": score_maximum,
+        "comment": comment[:COMMENT_LIMIT],
+    }
+
+
+def release_comment(levels: dict[str, int], summary: str = "", link: str = "") -> str:
+    """A one-line summary of the level per criterion, with a link back."""
+    parts = [summary.strip()] if summary.strip() else []
+    if levels:
+        each = ", ".join(f"{name} {level}" for name, level in levels.items())
+        parts.append(f"Level per criterion: {each}.")
+    if link:
+        parts.append(f"Feedback: {link}")
+    text = " ".join(parts)
+    if len(text) > COMMENT_LIMIT and link:
+        # Keep the link whole; shorten the summary in front of it.
+        room = COMMENT_LIMIT - len(link) - len(" Feedback: ") - 1
+        text = text[: max(room, 0)].rstrip() + "… Feedback: " + link
+    return text[:COMMENT_LIMIT]
+
+
+def score_body(
+    score: dict[str, Any],
+    *,
+    user_id: str,
+    timestamp: datetime,
+    family: str,
+    new_submission: bool,
+    submitted_at: datetime | None,
+) -> dict[str, Any]:
+    """The JSON body posted to the scores endpoint."""
+    body = {"userId": user_id, "timestamp": format_timestamp(timestamp), **score}
+    if family == CANVAS:
+        extension: dict[str, Any] = {"new_submission": new_submission}
+        if submitted_at is not None:
+            extension["submitted_at"] = format_timestamp(submitted_at)
+        body[CANVAS_SUBMISSION] = extension
+    return body
