@@ -61,9 +61,7 @@ def form_of(response: requests.Response, form_id: str | None = None) -> Form:
     """The form with this id, or else the page's first form that posts."""
     forms = parse(response).forms
     found = [
-        f
-        for f in forms
-        if (f.form_id == form_id if form_id else f.method == "post")
+        f for f in forms if (f.form_id == form_id if form_id else f.method == "post")
     ]
     assert found, f"no form in {response.url}: {response.text[:300]}"
     form = found[0]
