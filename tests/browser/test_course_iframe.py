@@ -96,3 +96,25 @@ def test_cookies_withheld_without_platform_storage_opens_a_new_window(
     window = opened.value
     window.locator('[data-view="staff"]').wait_for()
     assert "Tomás O'Brien" in window.locator(".who").inner_text()
+
+
+def test_teacher_adds_an_activity_then_a_learner_opens_it(page, stack):
+    page.goto(stack.sandbox_url + "/")
+    page.select_option("#role", "teacher")
+    page.click("#switch")
+    page.click("#add-activity")
+    frame = page.frame_locator("#tool-frame")
+    frame.locator("input[name=credential]").first.check()
+    frame.locator("form[method=post] button[type=submit]").first.click()
+    created = frame.locator("#created").inner_text()
+    title = created.split(" — ")[0].strip()
+    assert "gradebook column" in created
+
+    # The sandbox made the link and its column from Pathmark's signed reply.
+    frame.locator("text=Back to the course").click()
+    page.select_option("#role", "learner")
+    page.click("#switch")
+    page.click(f"a.activity:text-is('{title}')")
+    tool = page.frame_locator("#tool-frame")
+    tool.locator('[data-view="learner"]').wait_for()
+    assert title in tool.locator("h1").first.inner_text()
