@@ -10,6 +10,7 @@ from __future__ import annotations
 import jwt
 import requests
 
+from lti_tool.deep_linking import LINE_ITEM_TAG
 from lti_tool.vocab import Claim
 from tests.integration.lms_client import LmsUser
 
@@ -34,7 +35,7 @@ def test_teacher_adds_an_activity_with_a_gradebook_column(stack, teacher):
     assert link.custom["credential"] == "tell-what-happened"
     item = stack.lms.lineitems[link.lineitem_id]
     assert item.score_maximum > 0
-    assert item.tag == "pathmark"  # the tag grade sync looks line items up by
+    assert item.tag == LINE_ITEM_TAG
     assert item.resource_link_id == new_id
 
     # The new link launches into Pathmark with its credential.
