@@ -268,7 +268,11 @@ class AgsPeer:
             return self._refuse(401, "unauthorized")
         return jsonify(
             [
-                {"userId": user, "resultScore": body.get("scoreGiven")}
+                {
+                    "userId": user,
+                    "resultScore": body.get("scoreGiven"),
+                    "resultMaximum": body.get("scoreMaximum"),
+                }
                 for (item, user), body in self.results.items()
                 if item == item_id
             ]
