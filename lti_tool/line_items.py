@@ -213,7 +213,10 @@ class LineItems:
             return False
         if item.get("resourceLinkId") not in (None, link.link_id):
             return False
-        if link.credential_key and item.get("resourceId") == link.credential_key:
+        resource = str(item.get("resourceId") or "")
+        key = link.credential_key
+        # Deep Linking names the version too: "key@v3".
+        if key and (resource == key or resource.startswith(key + "@")):
             return True
         return item.get("tag") == TAG and item.get("resourceLinkId") == link.link_id
 

@@ -143,7 +143,13 @@ class LmsUser:
 
     def pick(self, picker: requests.Response, *choices: str) -> Form:
         """Tick credentials in the picker; return the form back to the LMS."""
-        form = form_of(picker)
+        # The picker's first form filters the list; the choice is the next.
+        form = next(
+            f
+            for f in parse(picker).forms
+            if "credential" in f.options or "credential" in f.fields
+        )
+        form.action = urljoin(picker.url, form.action)
         chosen = list(choices) or [
             form.fields.get("credential") or form.options["credential"][0]
         ]
