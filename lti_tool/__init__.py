@@ -68,6 +68,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     grading.init_app(app)
 
     from lti_tool import (
+        authoring,
         deep_linking,
         errors,
         grading_views,
@@ -80,6 +81,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(launch.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(authoring.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(grading_views.bp)
 
@@ -88,6 +90,13 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(setup_pages.bp)
     app.register_blueprint(admin.bp)
 
+    from lti_tool.badges import issuance as badge_issuance
+    from lti_tool.badges import staff as badge_staff
+    from lti_tool.badges import views as badge_views
+
+    badge_issuance.init_app(app)
+    app.register_blueprint(badge_views.bp)
+    app.register_blueprint(badge_staff.bp)
     errors.init_app(app)
     launch_context.init_app(app)
 

@@ -1,9 +1,11 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from lti_tool.models.admin import AdminUser
+from lti_tool.models.badges import BadgeAward, BadgeStatusList
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
+    CredentialDraft,
     CredentialVersion,
     Pathway,
     PathwayVersion,
@@ -15,9 +17,12 @@ from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
     "AdminUser",
+    "BadgeAward",
+    "BadgeStatusList",
     "Course",
     "CourseCredential",
     "Credential",
+    "CredentialDraft",
     "CredentialVersion",
     "Deployment",
     "GradeLineItem",
