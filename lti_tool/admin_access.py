@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lti_tool.db import db, utcnow
@@ -113,7 +113,13 @@ def sign_in(username: str, password: str, now: datetime | None = None) -> AdminU
     if admin.locked_until is not None and admin.locked_until > now:
         raise SignInFailed("locked")
     if not correct:
-        admin.failed_sign_ins += 1
+        # One UPDATE, so parallel guesses cannot overwrite each other's count.
+        db.session.execute(
+            update(AdminUser)
+            .where(AdminUser.id == admin.id)
+            .values(failed_sign_ins=AdminUser.failed_sign_ins + 1)
+        )
+        db.session.refresh(admin)
         if admin.failed_sign_ins >= MAX_FAILED_SIGN_INS:
             admin.failed_sign_ins = 0
             admin.locked_until = now + LOCK_TIME
