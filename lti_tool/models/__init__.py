@@ -1,7 +1,7 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from lti_tool.models.admin import AdminUser
-from lti_tool.models.badges import BadgeAward, BadgeStatusList
+from lti_tool.models.badges import BadgeAward, BadgePublicCredit, BadgeStatusList
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
@@ -17,6 +17,7 @@ from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 __all__ = [
     "AdminUser",
     "BadgeAward",
+    "BadgePublicCredit",
     "BadgeStatusList",
     "Course",
     "CourseCredential",

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from werkzeug.serving import make_server
 
 from lti_tool import catalogue, create_app
-from lti_tool.badges import issuance
+from lti_tool.badges import credit, issuance
 from lti_tool.badges.multikey import did_key_method
 from lti_tool.badges.proof import SigningKey, sign
 from lti_tool.db import db, upgrade_schema, utcnow
@@ -125,6 +125,7 @@ def test_independent_verifier_accepts_ours_and_catches_changes(served):
         awards = db.session.scalars(db.select(BadgeAward)).all()
         award = next(a for a in awards if a.key == "intro-yourself")
         pathway = next(a for a in awards if a.kind == "pathway")
+        learner_id, pathway_id = learner.id, pathway.id
         listing = issuance.status_document(award.status_list_id)
 
         tampered = json.loads(
@@ -167,9 +168,22 @@ def test_independent_verifier_accepts_ours_and_catches_changes(served):
         h.release(newcomer.id, award.credential_version_id, assessment_id=3)
         db.session.commit()
         revoked_doc = db.session.get(BadgeAward, award.id).document
-        rotated = db.session.scalar(
+        newcomer_award = db.session.scalar(
             db.select(BadgeAward).where(BadgeAward.person_id == newcomer.id)
-        ).document
+        )
+        rotated = newcomer_award.document
+        # The learner's consent re-issues the first award with a public note.
+        credit.add_note(
+            db.session.get(BadgeAward, pathway_id),
+            learner_id,
+            "Held two A2 credentials",
+            "Both recordings",
+            "Online course",
+        )
+        credit.consent(db.session.get(BadgeAward, pathway_id))
+        db.session.commit()
+        with_note = db.session.get(BadgeAward, pathway_id).document
+        assert "publicCredit" in with_note["credentialSubject"]
         pathway_doc = pathway.document
     assert (
         rotated["proof"][0]["verificationMethod"]
@@ -179,10 +193,18 @@ def test_independent_verifier_accepts_ours_and_catches_changes(served):
     after = run_verifier(
         command,
         folder,
-        {"revoked": revoked_doc, "rotated": rotated, "before_rotation": pathway_doc},
+        {
+            "revoked": revoked_doc,
+            "rotated": rotated,
+            "before_rotation": pathway_doc,
+            "with_note": with_note,
+        },
     )
     assert after["revoked"]["signature"] is True
     assert after["revoked"]["revocation"] is False
-    for name in ("rotated", "before_rotation"):
+    for name in ("rotated", "with_note"):
         assert after[name]["signature"] is True, after[name]
         assert after[name]["revocation"] is True, after[name]
+    # Signed with the key before the rotation; superseded by the re-issue.
+    assert after["before_rotation"]["signature"] is True
+    assert after["before_rotation"]["revocation"] is False
