@@ -85,7 +85,7 @@ class IssuerKeys:
 
     def rotate(self) -> Path:
         """Add a new key, which signs from now on; the old ones stay."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         path = self.folder / f"ed25519-{stamp}.pem"
         pem = Ed25519PrivateKey.generate().private_bytes(
