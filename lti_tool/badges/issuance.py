@@ -61,7 +61,7 @@ class Badges:
     def issuer(self) -> Issuer:
         """The issuer, re-read when a rotation added a key file."""
         self.keys.ensure()
-        names = tuple(p.name for p in self.keys._files())
+        names = tuple(p.name for p in self.keys.key_files())
         if self._issuer is None or self._issuer[0] != names:
             self._issuer = (names, self.keys.issuer(self.base_url, self.did_method))
         return self._issuer[1]
