@@ -89,6 +89,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(receipt_views.bp)
     evidence_views.init_app(app)
     app.register_blueprint(grading_views.bp)
+
+    from lti_tool import admin, setup_pages
+
+    app.register_blueprint(setup_pages.bp)
+    app.register_blueprint(admin.bp)
     errors.init_app(app)
     launch_context.init_app(app)
 

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from lti_tool import evidence_cli
+from lti_tool.admin_cli import admin as admin_group
 from lti_tool.db import db
 
 
@@ -45,6 +46,14 @@ def init(sandbox: bool) -> None:
         click.echo(f"Created tool key {created.kid} in {keyring.folder}")
     else:
         click.echo(f"Tool keys present in {keyring.folder}")
+
+    from lti_tool import admin_access
+
+    if admin_access.count() == 0:
+        click.echo(
+            "No admin account yet: create one with `lti-tool admin create NAME`, "
+            "then sign in at /admin/login"
+        )
 
     if sandbox:
         from lti_tool.sandbox_registration import register_sandbox
@@ -239,3 +248,4 @@ def keys_list() -> None:
 
 main.add_command(evidence_cli.receipts)
 main.add_command(evidence_cli.evidence)
+main.add_command(admin_group)

@@ -93,6 +93,12 @@ def _check(settings: dict[str, Any]) -> None:
     settings["base_url"] = base
     if settings["unknown_deployment"] not in {"refuse", "pending"}:
         raise ConfigError('unknown_deployment must be "refuse" or "pending"')
+    from lti_tool.public_address import parse_networks
+
+    try:
+        parse_networks(settings["registration_allowed_networks"])
+    except ValueError as exc:
+        raise ConfigError(f"registration_allowed_networks: {exc}") from None
     if settings["leeway_seconds"] < 0 or settings["trusted_proxy_hops"] < 0:
         raise ConfigError("leeway_seconds and trusted_proxy_hops must be >= 0")
 

@@ -1,5 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
+from lti_tool.models.admin import AdminUser
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
@@ -23,6 +24,7 @@ from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
     "ActivityDeadline",
+    "AdminUser",
     "Artefact",
     "Course",
     "CourseCredential",

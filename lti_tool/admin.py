@@ -1,0 +1,228 @@
+"""Admin pages: sign in, registrations, deployments to approve, set-up values.
+
+Opened directly in a browser (never inside an LMS frame), by accounts made
+with ``lti-tool admin create``. Every form carries a Flask-WTF CSRF token;
+the session cookie names the admin and the account's session version, so
+a new password or a disabled account ends older sessions.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.exceptions import NotFound
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from lti_tool import admin_access
+from lti_tool import tool_configuration as tool
+from lti_tool.db import db
+from lti_tool.events import event
+from lti_tool.models import Deployment, LaunchRefusal, Registration
+from lti_tool.services import services
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+SESSION_ADMIN = "admin_id"
+SESSION_VERSION = "admin_v"
+RECENT_REFUSALS = 25
+CSRF_ADVICE = (
+    "This form expired or did not come from Pathmark's admin page. Reload the "
+    "page and try again."
+)
+
+
+class SignInForm(FlaskForm):
+    username = StringField("User name", validators=[DataRequired(), Length(max=150)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=512)])
+
+
+class ActionForm(FlaskForm):
+    """A button: no fields but the CSRF token."""
+
+
+@bp.after_request
+def no_framing(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.before_request
+def require_admin() -> Response | None:
+    g.admin = admin_access.session_admin(
+        session.get(SESSION_ADMIN), session.get(SESSION_VERSION)
+    )
+    if g.admin is None and request.endpoint != "admin.sign_in":
+        if SESSION_ADMIN in session:
+            session.clear()
+        if request.method != "GET":
+            return _refuse(401, "Sign in again", "Your admin session has ended.")
+        return redirect(url_for("admin.sign_in", next=request.full_path))
+    return None
+
+
+def _refuse(status: int, title: str, action: str) -> Response:
+    html = render_template(
+        "error.html", title=title, action=action, shown="", reason=None, status=status
+    )
+    return Response(html, status=status)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site, never another origin."""
+    if not target:
+        return url_for("admin.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/admin"):
+        return url_for("admin.index")
+    return target.rstrip("?")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def sign_in():
+    form = SignInForm()
+    if request.method == "GET":
+        return render_template("admin/login.html", form=form, error=None)
+    if not form.validate_on_submit():
+        error = "Enter your user name and password."
+        if form.csrf_token.errors:
+            event("admin.csrf_refused", logging.WARNING, path=request.path)
+            error = CSRF_ADVICE
+        return render_template("admin/login.html", form=form, error=error), 400
+    try:
+        admin = admin_access.sign_in(form.username.data or "", form.password.data or "")
+    except admin_access.SignInFailed:
+        db.session.rollback()
+        event("admin.sign_in_failed", logging.WARNING)
+        error = "Wrong user name or password, or the account is disabled."
+        return render_template("admin/login.html", form=form, error=error), 401
+    db.session.commit()
+    session.clear()
+    session[SESSION_ADMIN] = admin.id
+    session[SESSION_VERSION] = admin.session_version
+    event("admin.signed_in", admin=admin.id)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+@bp.post("/logout")
+def sign_out():
+    if not ActionForm().validate_on_submit():
+        return _refuse(400, "Form expired", CSRF_ADVICE)
+    event("admin.signed_out", admin=g.admin.id)
+    session.clear()
+    return redirect(url_for("admin.sign_in"))
+
+
+@bp.get("/")
+def index():
+    regs = list(
+        db.session.scalars(
+            select(Registration).order_by(Registration.issuer, Registration.client_id)
+        )
+    )
+    pending = list(
+        db.session.scalars(
+            select(Deployment)
+            .where(Deployment.status == Deployment.PENDING)
+            .order_by(Deployment.created_at)
+        )
+    )
+    refusals = list(
+        db.session.scalars(
+            select(LaunchRefusal)
+            .order_by(LaunchRefusal.created_at.desc())
+            .limit(RECENT_REFUSALS)
+        )
+    )
+    urls = tool.ToolUrls(current_app.config["BASE_URL"])
+    return render_template(
+        "admin/index.html",
+        admin=g.admin,
+        registrations=regs,
+        pending=pending,
+        refusals=refusals,
+        values=tool.manual_values(urls),
+        services=tool.SERVICES,
+        keys=services().keyring.published(),
+        form=ActionForm(),
+        unknown_deployment=current_app.config["UNKNOWN_DEPLOYMENT"],
+    )
+
+
+def _deployment(dep_id: int) -> Deployment:
+    dep = db.session.get(Deployment, dep_id)
+    if dep is None:
+        raise NotFound("No such deployment; another admin may have removed it.")
+    return dep
+
+
+def _checked() -> Response | None:
+    if ActionForm().validate_on_submit():
+        return None
+    event("admin.csrf_refused", logging.WARNING, path=request.path, admin=g.admin.id)
+    return _refuse(400, "Form expired", CSRF_ADVICE)
+
+
+@bp.post("/deployments/<int:dep_id>/approve")
+def approve_deployment(dep_id: int):
+    refused = _checked()
+    if refused:
+        return refused
+    dep = _deployment(dep_id)
+    dep.status = Deployment.ACTIVE
+    db.session.commit()
+    event(
+        "deployment.approved",
+        admin=g.admin.id,
+        registration=dep.registration_id,
+        deployment_id=dep.deployment_id,
+    )
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/deployments/<int:dep_id>/remove")
+def remove_deployment(dep_id: int):
+    refused = _checked()
+    if refused:
+        return refused
+    dep = _deployment(dep_id)
+    reg_id, deployment_id = dep.registration_id, dep.deployment_id
+    db.session.delete(dep)
+    db.session.commit()
+    event(
+        "deployment.removed",
+        admin=g.admin.id,
+        registration=reg_id,
+        deployment_id=deployment_id,
+    )
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/registrations/<int:reg_id>/remove")
+def remove_registration(reg_id: int):
+    refused = _checked()
+    if refused:
+        return refused
+    reg = db.session.get(Registration, reg_id)
+    if reg is None:
+        raise NotFound("No such registration; another admin may have removed it.")
+    issuer, client_id = reg.issuer, reg.client_id
+    db.session.delete(reg)
+    db.session.commit()
+    event("registration.removed", admin=g.admin.id, issuer=issuer, client_id=client_id)
+    return redirect(url_for("admin.index"))

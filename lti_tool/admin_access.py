@@ -1,0 +1,115 @@
+"""Tool administrators: accounts, passwords, and who is signed in.
+
+The first admin is created on the server with ``lti-tool admin create``
+(no web sign-up exists). Passwords are kept as werkzeug hashes (scrypt);
+signing in compares in constant time and spends the same work when the
+name is unknown, so timing does not reveal which names exist.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lti_tool.db import db, utcnow
+from lti_tool.models import AdminUser
+
+MIN_PASSWORD_LENGTH = 12
+
+# Checked when the name is unknown, so both paths cost one hash check.
+_DUMMY_HASH = generate_password_hash("pathmark-no-such-admin")
+
+
+class AdminError(ValueError):
+    """An admin account cannot be created or changed as asked."""
+
+
+class SignInFailed(Exception):
+    """Wrong name or password, or the account is disabled."""
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AdminError(
+            f"the password must have at least {MIN_PASSWORD_LENGTH} characters"
+        )
+
+
+def _normalise(username: str) -> str:
+    return username.strip().lower()
+
+
+def find(username: str) -> AdminUser | None:
+    return db.session.scalar(
+        select(AdminUser).where(AdminUser.username == _normalise(username))
+    )
+
+
+def count() -> int:
+    return int(db.session.scalar(select(func.count(AdminUser.id))) or 0)
+
+
+def create(username: str, password: str) -> AdminUser:
+    """A new active admin; the caller commits."""
+    name = _normalise(username)
+    if not name or len(name) > 150 or any(c.isspace() for c in name):
+        raise AdminError("the user name must be 1-150 characters without spaces")
+    if find(name) is not None:
+        raise AdminError(f"an admin named {name!r} exists already")
+    _check_password(password)
+    admin = AdminUser(username=name, password_hash=generate_password_hash(password))
+    db.session.add(admin)
+    db.session.flush()
+    return admin
+
+
+def set_password(username: str, password: str) -> AdminUser:
+    """A new password; sessions started with the old one end."""
+    admin = find(username)
+    if admin is None:
+        raise AdminError(f"no admin named {_normalise(username)!r}")
+    _check_password(password)
+    admin.password_hash = generate_password_hash(password)
+    admin.active = True
+    admin.session_version += 1
+    db.session.flush()
+    return admin
+
+
+def disable(username: str) -> AdminUser:
+    """The account can no longer sign in; its sessions end."""
+    admin = find(username)
+    if admin is None:
+        raise AdminError(f"no admin named {_normalise(username)!r}")
+    admin.active = False
+    admin.session_version += 1
+    db.session.flush()
+    return admin
+
+
+def list_admins() -> list[AdminUser]:
+    return list(db.session.scalars(select(AdminUser).order_by(AdminUser.username)))
+
+
+def sign_in(username: str, password: str) -> AdminUser:
+    """The admin these credentials name; the caller commits."""
+    admin = find(username)
+    if admin is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise SignInFailed("unknown user")
+    if not check_password_hash(admin.password_hash, password):
+        raise SignInFailed("wrong password")
+    if not admin.active:
+        raise SignInFailed("disabled")
+    admin.last_login_at = utcnow()
+    return admin
+
+
+def session_admin(admin_id: object, version: object) -> AdminUser | None:
+    """The admin a session names, if still active and still current."""
+    if not isinstance(admin_id, int) or not isinstance(version, int):
+        return None
+    admin = db.session.get(AdminUser, admin_id)
+    if admin is None or not admin.active or admin.session_version != version:
+        return None
+    return admin

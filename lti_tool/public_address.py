@@ -1,0 +1,261 @@
+"""Outbound requests to URLs a stranger chose: public addresses only.
+
+A registration URL comes from whoever opens ``/lti/register``; fetching
+it must not become a way into the networks Pathmark runs in (metadata
+services, databases, admin consoles). So:
+
+* only ``http`` and ``https`` URLs;
+* the host is resolved and refused when any address is loopback,
+  link-local, private, shared, multicast or reserved, unless the address
+  lies in an operator's explicit allow-list (a development setting, e.g.
+  ``127.0.0.0/8`` for tests); link-local addresses, where cloud metadata
+  services live, are refused even then;
+* the socket's connected peer is checked again before a byte is sent, so a
+  name that resolves differently the second time (DNS rebinding) is
+  refused too;
+* no redirects, no proxies from the environment;
+* the answer is read under a byte limit and a deadline for the whole
+  exchange, so a platform that drips bytes or sends gigabytes cannot hold
+  a worker.
+
+requests has no hook for the connected address, so the peer check lives in
+urllib3 connection classes mounted through a transport adapter; no
+library offers this guard for requests as a maintained package.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Never reachable, whatever the allow-list says: link-local ranges (AWS,
+# GCP and Azure metadata at 169.254.169.254) and other clouds' metadata.
+ALWAYS_REFUSED: tuple[IPNetwork, ...] = (
+    ipaddress.ip_network("169.254.0.0/16"),
+    ipaddress.ip_network("fe80::/10"),
+    ipaddress.ip_network("fd00:ec2::254/128"),
+    ipaddress.ip_network("100.100.100.200/32"),
+)
+
+
+class AddressRefused(ValueError):
+    """The URL is not http(s), or its host is not an address Pathmark may call."""
+
+
+class ResponseRefused(ValueError):
+    """The answer was too large or too slow."""
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """The allow-list setting: comma- or space-separated CIDR blocks."""
+    networks = []
+    for item in text.replace(",", " ").split():
+        network = ipaddress.ip_network(item, strict=False)
+        if any(network.overlaps(bad) for bad in ALWAYS_REFUSED):  # type: ignore[arg-type]
+            raise ValueError(f"{item} overlaps a link-local or metadata range")
+        networks.append(network)
+    return tuple(networks)
+
+
+def _ip(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    return ip
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """Which addresses outbound calls may reach."""
+
+    allowed: tuple[IPNetwork, ...] = ()
+
+    def refusal(self, address: str) -> str | None:
+        """Why an address may not be reached, or ``None`` when it may."""
+        ip = _ip(address)
+        if any(ip in net for net in ALWAYS_REFUSED):
+            return "a link-local or cloud metadata address"
+        if any(ip in net for net in self.allowed):
+            return None
+        if ip.is_loopback:
+            return "a loopback address"
+        if ip.is_global and not ip.is_multicast:
+            return None
+        return "a private or reserved address"
+
+    def check_url(self, url: str) -> None:
+        """Refuse a URL that is not http(s) or whose host resolves badly."""
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise AddressRefused(f"{url[:200]!r} is not an http(s) URL")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError, ValueError) as exc:
+            raise AddressRefused(
+                f"{parts.hostname} cannot be resolved ({exc})"
+            ) from None
+        for info in infos:
+            address = str(info[4][0])
+            why = self.refusal(address)
+            if why:
+                raise AddressRefused(f"{parts.hostname} resolves to {address}, {why}")
+
+    def check_peer(self, sock: socket.socket) -> None:
+        address = str(sock.getpeername()[0])
+        why = self.refusal(address)
+        if why:
+            sock.close()
+            raise AddressRefused(f"the connection reached {address}, {why}")
+
+
+def _guarded(base: type[HTTPConnection], policy: AddressPolicy) -> type:
+    class Guarded(base):  # type: ignore[valid-type, misc]
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            policy.check_peer(sock)
+            return sock
+
+    return Guarded
+
+
+class GuardedAdapter(HTTPAdapter):
+    """A transport whose connections must end at an address the policy permits."""
+
+    def __init__(self, policy: AddressPolicy):
+        self.policy = policy
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        http_conn = _guarded(HTTPConnection, self.policy)
+        https_conn = _guarded(HTTPSConnection, self.policy)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type(
+                "GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}
+            ),
+            "https": type(
+                "GuardedHTTPSPool",
+                (HTTPSConnectionPool,),
+                {"ConnectionCls": https_conn},
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response read in full under the limits."""
+
+    status: int
+    reason: str
+    content_type: str
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class OutboundClient:
+    """Makes guarded, limited requests; one per app, thread-safe enough.
+
+    A new requests session per call keeps no state between strangers'
+    URLs (cookies, pooled connections).
+    """
+
+    def __init__(
+        self,
+        policy: AddressPolicy,
+        *,
+        timeout: float,
+        max_bytes: int,
+        user_agent: str,
+    ):
+        self.policy = policy
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.user_agent = user_agent
+
+    def _session(self) -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False
+        session.max_redirects = 0
+        session.headers["User-Agent"] = self.user_agent
+        # Compressed answers would lift the byte limit (and are not decoded
+        # by the raw reads below).
+        session.headers["Accept-Encoding"] = "identity"
+        adapter = GuardedAdapter(self.policy)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+    def request(self, method: str, url: str, **kwargs) -> Answer:
+        """Send one request; raise AddressRefused, ResponseRefused or
+        requests.RequestException."""
+        self.policy.check_url(url)
+        deadline = time.monotonic() + self.timeout
+        with self._session() as session:
+            response = session.request(
+                method,
+                url,
+                allow_redirects=False,
+                stream=True,
+                timeout=(self.timeout, self.timeout),
+                **kwargs,
+            )
+            with response:
+                body = self._read(response, deadline)
+        return Answer(
+            status=response.status_code,
+            reason=response.reason or "",
+            content_type=response.headers.get("Content-Type", ""),
+            body=body,
+        )
+
+    def _read(self, response: requests.Response, deadline: float) -> bytes:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise ResponseRefused(
+                f"the answer is {declared} bytes, more than the {self.max_bytes} "
+                "Pathmark reads"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in _chunks(response, 8192):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise ResponseRefused(
+                    f"the answer is more than the {self.max_bytes} bytes Pathmark reads"
+                )
+            if time.monotonic() > deadline:
+                raise ResponseRefused(
+                    f"the answer took longer than {self.timeout:g} seconds"
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _chunks(response: requests.Response, size: int) -> Iterable[bytes]:
+    # read1-style chunks: each yields as soon as some bytes arrive, so the
+    # deadline is checked while a slow platform drips its answer.
+    raw = response.raw
+    while True:
+        chunk = raw.read1(size)
+        if not chunk:
+            return
+        yield chunk

@@ -1,0 +1,91 @@
+"""Pages an LMS opens to set Pathmark up: Dynamic Registration, Canvas JSON."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from lti_tool import tool_configuration as tool
+from lti_tool.db import db
+from lti_tool.dynamic_registration import (
+    Registrar,
+    RegistrationFailed,
+    deployment_status,
+)
+from lti_tool.events import event
+from lti_tool.public_address import AddressPolicy, OutboundClient, parse_networks
+from lti_tool.services import USER_AGENT
+
+bp = Blueprint("setup", __name__)
+
+
+def tool_urls() -> tool.ToolUrls:
+    return tool.ToolUrls(current_app.config["BASE_URL"])
+
+
+def outbound_client() -> OutboundClient:
+    """The guarded client for URLs that arrive with a registration request."""
+    cfg = current_app.config
+    return OutboundClient(
+        AddressPolicy(parse_networks(cfg["REGISTRATION_ALLOWED_NETWORKS"])),
+        timeout=float(cfg["HTTP_TIMEOUT"]),
+        max_bytes=int(cfg["REGISTRATION_MAX_BYTES"]),
+        user_agent=USER_AGENT,
+    )
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme in {"http", "https"} and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return ""
+
+
+@bp.get("/lti/register")
+def register() -> Response | tuple[str, int]:
+    """Dynamic Registration: the platform opens this in a frame or window."""
+    config_url = request.args.get("openid_configuration", "").strip()
+    token = request.args.get("registration_token", "").strip()
+    registrar = Registrar(outbound_client(), tool_urls())
+    status = deployment_status(current_app.config["UNKNOWN_DEPLOYMENT"])
+    try:
+        reg = registrar.register(config_url, token, status)
+        db.session.commit()
+    except RegistrationFailed as exc:
+        db.session.rollback()
+        event(
+            "registration.refused",
+            logging.WARNING,
+            step=exc.step,
+            status=exc.status,
+            config_host=_origin(config_url) or None,
+        )
+        html = render_template(
+            "setup/register_failed.html", failure=exc, config_url=config_url
+        )
+        return html, exc.status
+    deployments = list(reg.deployments)
+    event(
+        "registration.created",
+        registration=reg.id,
+        issuer=reg.issuer,
+        client_id=reg.client_id,
+        deployments=",".join(d.deployment_id for d in deployments) or None,
+    )
+    html = render_template(
+        "setup/registered.html",
+        registration=reg,
+        deployments=deployments,
+    )
+    return Response(html)
+
+
+@bp.get("/lti/config.json")
+def canvas_config() -> Response:
+    """The developer-key JSON Canvas reads from "Enter URL" or "Paste JSON"."""
+    response = jsonify(tool.canvas_developer_key(tool_urls()))
+    response.headers["Cache-Control"] = "no-cache"
+    return response
