@@ -1,9 +1,12 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from lti_tool.models.admin import AdminUser
+from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
+from lti_tool.models.badges import BadgeAward, BadgeStatusList
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
+    CredentialDraft,
     CredentialVersion,
     Pathway,
     PathwayVersion,
@@ -26,9 +29,14 @@ __all__ = [
     "ActivityDeadline",
     "AdminUser",
     "Artefact",
+    "Assessment",
+    "AuditEntry",
+    "BadgeAward",
+    "BadgeStatusList",
     "Course",
     "CourseCredential",
     "Credential",
+    "CredentialDraft",
     "CredentialVersion",
     "Deployment",
     "GradeLineItem",
@@ -37,6 +45,7 @@ __all__ = [
     "LoginState",
     "MediaLink",
     "Membership",
+    "Moderation",
     "ParticipantConsent",
     "Pathway",
     "PathwayVersion",

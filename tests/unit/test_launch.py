@@ -254,3 +254,19 @@ def test_json_refusal_for_scripts(client, platform):
     )
     assert response.status_code == 400
     assert response.json["error"] == "login_params_missing"
+
+
+def test_key_set_stored_by_another_worker_first_is_updated(client, platform, app):
+    """Two workers fetch a new platform's JWKS at once; the second one wins."""
+    from lti_tool.models import PlatformKeySet
+    from tests.platform_fake import JWKS_URL
+
+    platform.launch(client)
+    keys = app.extensions["pathmark"].platform_keys
+    rotated = SigningKey()
+    platform.published.append(rotated)
+    with app.app_context():
+        # This worker saw no row, but another worker has stored one since.
+        row = keys._fetch(JWKS_URL, None)
+        assert rotated.kid in {k["kid"] for k in row.keys["keys"]}
+        assert len(db.session.scalars(db.select(PlatformKeySet)).all()) == 1
