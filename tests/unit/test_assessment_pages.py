@@ -302,3 +302,13 @@ def test_consistency_page(course):
     )
     denied = course["learner"].get(f"/assess/{course['learner'].id}/consistency")
     assert denied.status_code == 403
+
+
+def test_activity_pages_link_to_queue_and_results(course, client):
+    for who, marker in (
+        ("mentor", "data-queue-link"),
+        ("learner", "data-results-link"),
+    ):
+        session = course[who]
+        html = session.get(f"/activity/{session.id}").get_data(as_text=True)
+        assert marker in html and f"lt={session.token}" in html
