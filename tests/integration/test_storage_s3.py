@@ -2,48 +2,24 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from lti_tool.storage import StorageError, build_store
 from lti_tool.storage.s3 import PART_SIZE
+from tests import s3_server
 from tests import storage_contract as contract
 
 pytestmark = pytest.mark.http
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = moto_server.ThreadedMotoServer(
-        ip_address="127.0.0.1", port=_free_port(), verbose=False
-    )
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+s3_endpoint = s3_server.s3_endpoint
+s3_bucket = s3_server.s3_bucket
+pytest.importorskip("boto3")
 
 
 @pytest.fixture
-def store(s3_endpoint, monkeypatch, request):
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "testing")
-    bucket = "pathmark-" + request.node.name.replace("_", "-")[:40].lower()
-    boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(
-        Bucket=bucket
-    )
+def store(s3_endpoint, s3_bucket):
     config = {
         "STORAGE": "s3",
-        "S3_BUCKET": bucket,
+        "S3_BUCKET": s3_bucket,
         "S3_ENDPOINT_URL": s3_endpoint,
         "S3_REGION": "us-east-1",
         "S3_PREFIX": "pathmark",

@@ -123,6 +123,10 @@ def test_permission_matrix_for_the_scoring_screen(course, who, status, code):
         assert "Coherence" not in html
     else:
         assert "data-sheet" in html and "Coherence" in html
+        # The recording plays beside the rubric, through the launch token.
+        player = re.search(r'<audio [^>]*src="([^"]+)"', html).group(1)
+        assert player.startswith(f"/evidence/{course[who].id}/artefacts/a")
+        assert f"lt={course[who].token}" in player
 
 
 def test_learner_cannot_post_a_scoring(course, app):
