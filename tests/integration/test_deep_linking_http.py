@@ -10,7 +10,6 @@ from __future__ import annotations
 import jwt
 import requests
 
-from lti_tool.deep_linking import LINE_ITEM_TAG
 from lti_tool.vocab import Claim
 from tests.integration.lms_client import LmsUser
 
@@ -35,7 +34,8 @@ def test_teacher_adds_an_activity_with_a_gradebook_column(stack, teacher):
     assert link.custom["credential"] == "tell-what-happened"
     item = stack.lms.lineitems[link.lineitem_id]
     assert item.score_maximum > 0
-    assert item.tag == LINE_ITEM_TAG
+    assert item.tag == "pathmark"
+    assert item.resource_id == "tell-what-happened@v1"
     assert item.resource_link_id == new_id
 
     # The new link launches into Pathmark with its credential.
