@@ -64,6 +64,7 @@ class ToolKeys:
         self.url = url
         self.http = http or requests.Session()
         self._keys: dict[str, Any] = {}
+        self._raw: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self.fetches = 0
 
@@ -74,12 +75,17 @@ class ToolKeys:
             keys = response.json()["keys"]
         except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
             raise ToolJwtError(f"cannot read the tool's JWKS at {self.url}") from exc
-        parsed = {}
+        parsed, raw = {}, []
         for jwk in keys:
             if isinstance(jwk, dict) and jwk.get("kid") and jwk.get("kty") == "RSA":
-                parsed[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256")
+                try:
+                    parsed[jwk["kid"]] = jwt.PyJWK(jwk, algorithm="RS256")
+                except jwt.PyJWKError:
+                    continue
+                raw.append(jwk)
         with self._lock:
             self._keys = parsed
+            self._raw = raw
             self.fetches += 1
 
     def key_for(self, kid: object) -> jwt.PyJWK:
@@ -99,7 +105,7 @@ class ToolKeys:
         if not self._keys:
             self._fetch()
         with self._lock:
-            return {"keys": [k._jwk_data for k in self._keys.values()]}
+            return {"keys": list(self._raw)}
 
 
 class SandboxRegistration(Registration):
@@ -214,7 +220,12 @@ class FlaskRequest(Request):
         for name, value in request.args.items():
             if self._allowed and name not in self._allowed:
                 continue
-            query[name] = int(value) if name in self.NUMBERS else value
+            if name in self.NUMBERS:
+                if not value.isdigit() or int(value) < 1:
+                    continue  # a bad page or limit reads as none given
+                query[name] = int(value)
+            else:
+                query[name] = value
         body = None
         if request.data:
             try:

@@ -236,3 +236,11 @@ def test_roster_is_paged_with_link_headers(stack, bearer):
     second = requests.get(following, headers=headers).json()["members"]
     people += [m["user_id"] for m in second]
     assert set(people) == set(stack.lms.people)
+
+
+def test_bad_paging_parameters_read_as_none(stack, bearer):
+    headers = bearer(Scope.NRPS_READONLY.value)
+    url = stack.sandbox_url + "/api/memberships"
+    response = requests.get(url, headers=headers, params={"limit": "x", "page": "-1"})
+    assert response.status_code == 200
+    assert len(response.json()["members"]) == len(stack.lms.people)
