@@ -1,10 +1,12 @@
 """A private PostgreSQL cluster for the test session, from Debian's packages.
 
 The cluster lives in a temporary folder (its Unix socket too), listens on
-127.0.0.1 only, on a free port, with a random password, and is stopped
-through pg_ctl (which signals the PID in its PID file) at the end of the
-session. PostgreSQL refuses to run as root, so under root (as in CI) the
-server runs as the ``postgres`` system user that the Debian package creates.
+127.0.0.1 only, on a free port, with a random password, and is stopped by
+its PID at the end of the session. The server is started through
+``setpriv --pdeathsig``, so it also shuts down when the test process is
+killed before its teardown. PostgreSQL refuses to run as root, so under
+root (as in CI) the server runs as the ``postgres`` system user that the
+Debian package creates.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +119,7 @@ class PostgresServer(_Databases):
     port: int
     password: str
     run_as: str | None
+    process: subprocess.Popen | None = None
 
     @property
     def datadir(self) -> Path:
@@ -126,26 +131,55 @@ class PostgresServer(_Databases):
             f"@127.0.0.1:{self.port}/{database}"
         )
 
-    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        command = [str(a) for a in args]
+    def _command(self, *args: str | Path) -> list[str]:
+        """Run as the server's user; the server dies with this process."""
+        wrapper = ["setpriv"]
         if self.run_as:
-            command = ["runuser", "-u", self.run_as, "--", *command]
+            wrapper += [
+                "--reuid", self.run_as, "--regid", self.run_as, "--init-groups",
+            ]  # fmt: skip
+        return [*wrapper, "--pdeathsig", "INT", "--", *map(str, args)]
+
+    def _run(self, *args: str | Path) -> subprocess.CompletedProcess:
         return subprocess.run(
-            command,
+            self._command(*args),
             cwd=self.root,
             capture_output=True,
             text=True,
-            check=check,
+            check=True,
             timeout=START_TIMEOUT,
         )
 
+    def _serve(self, *options: str) -> None:
+        """Start the server as a child process; wait until it answers."""
+        with open(self.root / "server.log", "wb") as log:
+            self.process = subprocess.Popen(
+                self._command(self.bindir / "postgres", "-D", self.datadir, *options),
+                cwd=self.root,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise subprocess.SubprocessError("the server exited at start")
+            try:
+                self._admin("SELECT 1")
+                return
+            except sa.exc.OperationalError:
+                if time.monotonic() > deadline:
+                    raise subprocess.SubprocessError("no answer in time") from None
+                time.sleep(0.2)
+
     def stop(self) -> None:
-        """Stop the server (pg_ctl signals the PID in its PID file)."""
-        if (self.datadir / "postmaster.pid").exists():
-            self._run(
-                self.bindir / "pg_ctl", "stop", "-D", self.datadir, "-m", "fast",
-                "-w", check=False,
-            )  # fmt: skip
+        """Fast shutdown (SIGINT to the server's PID), then remove the folder."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(START_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -159,14 +193,14 @@ def _server_user() -> str | None:
         raise PostgresUnavailable(
             "running as root and there is no 'postgres' user to run the server"
         ) from None
-    if not shutil.which("runuser"):
-        raise PostgresUnavailable("running as root and runuser is missing")
     return "postgres"
 
 
 def start() -> PostgresServer:
     """Create and start a cluster; raise PostgresUnavailable if impossible."""
     bindir = find_bindir()
+    if not shutil.which("setpriv"):
+        raise PostgresUnavailable("setpriv (util-linux) is missing")
     run_as = _server_user()
     root = Path(tempfile.mkdtemp(prefix="pathmark-pg-"))
     password = secrets.token_urlsafe(16)
@@ -184,15 +218,11 @@ def start() -> PostgresServer:
         )  # fmt: skip
         # TCP on loopback only; the Unix socket stays inside the temporary
         # folder; durability traded for speed.
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {server.port} "
-            f"-c unix_socket_directories='{root}' -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=100"
-        )
-        server._run(
-            bindir / "pg_ctl", "start", "-D", server.datadir, "-w",
-            "-t", str(START_TIMEOUT), "-l", root / "server.log", "-o", options,
+        server._serve(
+            "-c", "listen_addresses=127.0.0.1", "-p", str(server.port),
+            "-c", f"unix_socket_directories={root}", "-c", "fsync=off",
+            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+            "-c", "max_connections=100",
         )  # fmt: skip
     except (OSError, subprocess.SubprocessError) as exc:
         detail = getattr(exc, "stderr", "") or ""
