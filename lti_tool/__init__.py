@@ -68,21 +68,30 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     grading.init_app(app)
 
     from lti_tool import (
+        assessment_pages,
         authoring,
         deep_linking,
         errors,
+        evidence_views,
         grading_views,
         health,
         launch,
         launch_context,
         pages,
+        receipt_views,
+        upload_views,
     )
 
     app.register_blueprint(launch.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(authoring.bp)
+    app.register_blueprint(assessment_pages.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(evidence_views.bp)
+    app.register_blueprint(upload_views.bp)
+    app.register_blueprint(receipt_views.bp)
+    evidence_views.init_app(app)
     app.register_blueprint(grading_views.bp)
 
     from lti_tool import admin, setup_pages

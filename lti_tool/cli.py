@@ -10,6 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from lti_tool import evidence_cli
 from lti_tool.admin_cli import admin as admin_group
 from lti_tool.badges.cli import register as register_badge_commands
 from lti_tool.catalogue_cli import catalogue_group
@@ -281,3 +282,5 @@ def keys_list() -> None:
 main.add_command(admin_group)
 register_badge_commands(main)
 main.add_command(catalogue_group)
+main.add_command(evidence_cli.receipts)
+main.add_command(evidence_cli.evidence)

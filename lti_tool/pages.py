@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from lti_tool import catalogue
+from lti_tool.evidence_views import learner_context
 from lti_tool.launch_context import current_launch
 from lti_tool.roles import CourseRole
 from lti_tool.vocab import Claim
@@ -29,5 +30,7 @@ def activity(launch_id: str):
     if launch.course_role == CourseRole.STAFF:
         return render_template("staff/activity.html", **context)
     if launch.course_role == CourseRole.LEARNER:
+        if link is not None:
+            context.update(learner_context(launch))
         return render_template("learner/activity.html", **context)
     return render_template("no_role.html", **context), 403

@@ -1,7 +1,8 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from lti_tool.models.admin import AdminUser
-from lti_tool.models.badges import BadgeAward, BadgeStatusList
+from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
+from lti_tool.models.badges import BadgeAward, BadgePublicCredit, BadgeStatusList
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
@@ -11,13 +12,27 @@ from lti_tool.models.catalogue import (
     PathwayVersion,
 )
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
+from lti_tool.models.evidence import (
+    ActivityDeadline,
+    Artefact,
+    MediaLink,
+    ParticipantConsent,
+    Submission,
+    Upload,
+    UploadChunk,
+)
 from lti_tool.models.grading import GradeLineItem, ScoreDelivery, ServiceToken
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
 from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
+    "ActivityDeadline",
     "AdminUser",
+    "Artefact",
+    "Assessment",
+    "AuditEntry",
     "BadgeAward",
+    "BadgePublicCredit",
     "BadgeStatusList",
     "Course",
     "CourseCredential",
@@ -29,13 +44,19 @@ __all__ = [
     "Launch",
     "LaunchRefusal",
     "LoginState",
+    "MediaLink",
     "Membership",
+    "Moderation",
+    "ParticipantConsent",
     "Pathway",
     "PathwayVersion",
     "Person",
     "PlatformKeySet",
     "Registration",
     "ResourceLink",
+    "Submission",
+    "Upload",
+    "UploadChunk",
     "ScoreDelivery",
     "ServiceToken",
 ]

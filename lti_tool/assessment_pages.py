@@ -1,0 +1,301 @@
+"""Mentor and moderator pages, and the learner's released results.
+
+Thin views: each turns the form into arguments for ``assessments``,
+``releases`` or ``mentor_queue`` and the result into a page. Every page
+is opened with the launch token (``lt``) in the URL or form, so it works
+inside an LMS iframe with third-party cookies blocked; the token is also
+what ties a form post to the launch that rendered it.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
+
+from lti_tool import assessments, grading, mentor_queue, releases, rubrics
+from lti_tool.assessment_rights import Actor
+from lti_tool.db import db
+from lti_tool.launch_context import current_launch, launch_url
+from lti_tool.models import Launch
+from lti_tool.moderation import Action, Refused
+from lti_tool.roster import NamesRoles, RosterUnavailable
+from lti_tool.services import services
+from lti_tool.vocab import Claim
+
+bp = Blueprint("assessment", __name__)
+
+
+def actor_of(launch: Launch) -> Actor:
+    roles = launch.claims.get(Claim.ROLES) or []
+    return Actor(
+        person_id=launch.person_id,
+        course_id=launch.course_id,
+        roles=tuple(r for r in roles if isinstance(r, str)),
+    )
+
+
+def _revision() -> int:
+    try:
+        return int(request.form.get("revision", "0"))
+    except ValueError:
+        return -1  # never matches: treated as a stale screen
+
+
+def _prefixed(prefix: str) -> dict[str, str]:
+    return {
+        k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix)
+    }
+
+
+def refusal(exc: Refused, launch: Launch):
+    db.session.rollback()
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if best == "application/json":
+        return jsonify(error=exc.code.value, message=exc.message), exc.status
+    html = render_template(
+        "assessment/refused.html", launch=launch, message=exc.message, code=exc.code
+    )
+    return html, exc.status
+
+
+@bp.get("/assess/<launch_id>/queue")
+def queue(launch_id: str):
+    launch = current_launch(launch_id)
+    link_id = None if request.args.get("scope") == "course" else launch.resource_link_id
+    try:
+        found = mentor_queue.queue(actor_of(launch), link_id)
+    except Refused as exc:
+        return refusal(exc, launch)
+    return render_template(
+        "assessment/queue.html",
+        launch=launch,
+        queue=found,
+        titles=mentor_queue.TITLES,
+        course_scope=link_id is None,
+        moderator=actor_of(launch).moderator,
+    )
+
+
+@bp.get("/assess/<launch_id>/roster")
+def roster(launch_id: str):
+    launch = current_launch(launch_id)
+    actor = actor_of(launch)
+    try:
+        mentor_queue.queue(actor, launch.resource_link_id)  # the rights check
+    except Refused as exc:
+        return refusal(exc, launch)
+    tokens = grading.grade_sync(current_app).tokens
+    names_roles = NamesRoles(
+        services().http, tokens.get, current_app.config["HTTP_TIMEOUT"]
+    )
+    try:
+        members = names_roles.members(launch)
+    except RosterUnavailable as exc:
+        return render_template(
+            "assessment/roster.html", launch=launch, unavailable=str(exc)
+        )
+    missing = []
+    if launch.resource_link_id is not None:
+        missing = mentor_queue.not_submitted(
+            members, launch.resource_link_id, launch.registration_id
+        )
+    return render_template(
+        "assessment/roster.html",
+        launch=launch,
+        members=members,
+        missing=missing,
+        unavailable=None,
+    )
+
+
+def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
+    assessment = sheet.assessment
+    warnings = []
+    if assessment is not None and assessment.total is not None:
+        try:
+            scored = rubrics.compose(
+                sheet.definition, assessment.levels, assessment.notes
+            )
+            warnings = rubrics.sheet_warnings(sheet.definition, scored)
+        except rubrics.SheetError:
+            warnings = []
+    actor = actor_of(launch)
+    final = releases.final_scoring(assessment) if assessment else None
+    html = render_template(
+        "assessment/sheet.html",
+        launch=launch,
+        sheet=sheet,
+        definition=sheet.definition,
+        assessment=assessment,
+        final=final,
+        standard=rubrics.standard_text,
+        chosen=(posted or {}).get("levels")
+        or (assessment.levels if assessment else {}),
+        notes=(posted or {}).get("notes") or (assessment.notes if assessment else {}),
+        overall=(posted or {}).get("overall", assessment.overall if assessment else ""),
+        posted=posted,
+        message=message,
+        warnings=warnings,
+        moderator=actor.moderator,
+        editable=sheet.status in ("new", "draft"),
+    )
+    return html, status
+
+
+@bp.get("/assess/<launch_id>/submissions/<int:submission_id>")
+def sheet(launch_id: str, submission_id: int):
+    launch = current_launch(launch_id)
+    try:
+        found = assessments.sheet(actor_of(launch), submission_id)
+    except Refused as exc:
+        return refusal(exc, launch)
+    return _render_sheet(launch, found)
+
+
+@bp.post("/assess/<launch_id>/submissions/<int:submission_id>")
+def save(launch_id: str, submission_id: int):
+    launch = current_launch(launch_id)
+    actor = actor_of(launch)
+    posted = {
+        "levels": _prefixed("level-"),
+        "notes": _prefixed("note-"),
+        "overall": request.form.get("overall", ""),
+    }
+    try:
+        assessments.save(
+            actor,
+            submission_id,
+            revision=_revision(),
+            levels=posted["levels"],
+            notes=posted["notes"],
+            overall=posted["overall"],
+            submit=request.form.get("action") == "submit",
+        )
+        db.session.commit()
+    except Refused as exc:
+        db.session.rollback()
+        try:
+            found = assessments.sheet(actor, submission_id)
+        except Refused:
+            return refusal(exc, launch)
+        return _render_sheet(
+            launch, found, posted=posted, message=exc.message, status=exc.status
+        )
+    return redirect(
+        launch_url("assessment.sheet", launch_id=launch.id, submission_id=submission_id)
+        + "#saved",
+        code=303,
+    )
+
+
+@bp.post("/assess/<launch_id>/submissions/<int:submission_id>/return")
+def give_back(launch_id: str, submission_id: int):
+    launch = current_launch(launch_id)
+    try:
+        assessments.return_for_resubmission(
+            actor_of(launch),
+            submission_id,
+            revision=_revision(),
+            note=request.form.get("note", ""),
+        )
+        db.session.commit()
+    except Refused as exc:
+        return refusal(exc, launch)
+    return redirect(launch_url("assessment.queue", launch_id=launch.id), code=303)
+
+
+@bp.post("/assess/<launch_id>/assessments/<int:assessment_id>/moderate")
+def moderate(launch_id: str, assessment_id: int):
+    launch = current_launch(launch_id)
+    try:
+        action = Action(request.form.get("action", ""))
+    except ValueError:
+        action = Action.SAVE  # refused below as "not a moderation"
+    try:
+        row = releases.moderate(
+            actor_of(launch),
+            assessment_id,
+            revision=_revision(),
+            action=action,
+            levels=_prefixed("level-"),
+            notes=_prefixed("note-"),
+            note=request.form.get("note", ""),
+            confirm_self=request.form.get("confirm_self") == "yes",
+        )
+        db.session.commit()
+    except Refused as exc:
+        return refusal(exc, launch)
+    return redirect(
+        launch_url(
+            "assessment.sheet", launch_id=launch.id, submission_id=row.submission_id
+        ),
+        code=303,
+    )
+
+
+@bp.post("/assess/<launch_id>/assessments/<int:assessment_id>/release")
+def release(launch_id: str, assessment_id: int):
+    launch = current_launch(launch_id)
+    try:
+        event = releases.release(
+            actor_of(launch),
+            assessment_id,
+            revision=_revision(),
+            sender=current_app.name,
+        )
+        db.session.commit()
+    except Refused as exc:
+        return refusal(exc, launch)
+    return redirect(
+        launch_url(
+            "assessment.sheet", launch_id=launch.id, submission_id=event.submission_id
+        ),
+        code=303,
+    )
+
+
+@bp.post("/assess/<launch_id>/release")
+def release_batch(launch_id: str):
+    launch = current_launch(launch_id)
+    items = []
+    for value in request.form.getlist("item"):
+        ident, _, revision = value.partition(":")
+        if ident.isdigit() and revision.isdigit():
+            items.append((int(ident), int(revision)))
+    result = releases.release_many(actor_of(launch), items, sender=current_app.name)
+    db.session.commit()
+    return render_template("assessment/released.html", launch=launch, result=result)
+
+
+@bp.get("/assess/<launch_id>/consistency")
+def consistency(launch_id: str):
+    launch = current_launch(launch_id)
+    try:
+        report, names = mentor_queue.consistency(actor_of(launch))
+    except Refused as exc:
+        return refusal(exc, launch)
+    return render_template(
+        "assessment/consistency.html", launch=launch, report=report, names=names
+    )
+
+
+@bp.get("/results/<launch_id>")
+def results(launch_id: str):
+    launch = current_launch(launch_id)
+    actor = actor_of(launch)
+    found = []
+    if launch.resource_link_id is not None:
+        found = releases.results_for(actor, launch.resource_link_id)
+    items = []
+    for row in found:
+        definition = assessments.definition_for(row.submission)
+        final = releases.final_scoring(row)
+        scored = rubrics.compose(definition, final.levels, final.notes)
+        items.append((row, scored, definition))
+    return render_template("assessment/results.html", launch=launch, items=items)

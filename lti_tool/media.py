@@ -1,0 +1,113 @@
+"""Serving artefact bytes: range requests for players, signed LMS links.
+
+Media is served only to people who may see it (the views check), or to
+whoever holds a signed media link Pathmark handed to the LMS. A link names
+a ``MediaLink`` row; it works until it expires or staff revoke it.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Response, current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
+
+from lti_tool.db import db, utcnow
+from lti_tool.events import event
+from lti_tool.models import Artefact, MediaLink
+from lti_tool.storage import ArtefactStore
+
+
+def store() -> ArtefactStore:
+    return current_app.extensions["pathmark.store"]
+
+
+def serve(artefact: Artefact, *, download: bool = False) -> Response:
+    """The artefact's bytes, honouring a single ``Range``; 410 once expired."""
+    if artefact.media_expired_at is not None:
+        return Response(
+            "The media was removed under the retention rule; its digest and "
+            "receipt remain.",
+            status=410,
+            mimetype="text/plain",
+        )
+    size = artefact.size
+    start, end, status = 0, size, 200
+    wanted = request.range
+    if wanted is not None:
+        found = wanted.range_for_length(size)
+        if found is None:
+            raise RequestedRangeNotSatisfiable(length=size)
+        start, end = found
+        status = 206
+    chunks = store().read(artefact.storage_key, start, end)
+    # Artefacts never change, so the digest is a strong validator.
+    response = Response(chunks, status=status, mimetype=artefact.media_type)
+    response.headers["Accept-Ranges"] = "bytes"
+    response.headers["Content-Length"] = str(end - start)
+    response.headers["ETag"] = f'"{artefact.sha256}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if status == 206:
+        response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    if download or not artefact.media_type.startswith(("audio/", "video/", "image/")):
+        name = artefact.original_name or f"evidence-{artefact.id}"
+        response.headers["Content-Disposition"] = _attachment(name)
+    return response
+
+
+def _attachment(name: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="pathmark-media")
+
+
+def create_link(
+    artefact: Artefact, created_by_id: int | None, hours: int | None = None
+) -> tuple[MediaLink, str]:
+    """A new signed link to ``artefact``; returns the row and its token."""
+    hours = hours or current_app.config["MEDIA_LINK_HOURS"]
+    link = MediaLink(
+        artefact_id=artefact.id,
+        created_by_id=created_by_id,
+        expires_at=utcnow() + timedelta(hours=hours),
+    )
+    db.session.add(link)
+    db.session.flush()
+    event("evidence.media_link_created", link=link.id, artefact=artefact.id)
+    return link, _serializer().dumps({"m": link.id, "a": artefact.id})
+
+
+def open_link(token: str) -> Artefact:
+    """The artefact a signed link opens; 404 for forged, expired or revoked."""
+    try:
+        data = _serializer().loads(token)
+    except BadSignature:
+        event("evidence.media_link_refused", logging.WARNING, reason="signature")
+        raise NotFound() from None
+    link = db.session.get(MediaLink, data.get("m"))
+    if link is None or link.artefact_id != data.get("a"):
+        raise NotFound()
+    if link.revoked_at is not None or link.expires_at <= utcnow():
+        event(
+            "evidence.media_link_refused",
+            logging.WARNING,
+            reason="revoked" if link.revoked_at else "expired",
+            link=link.id,
+        )
+        raise NotFound()
+    return db.session.get(Artefact, link.artefact_id)
+
+
+def revoke(link: MediaLink) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = utcnow()
+        event("evidence.media_link_revoked", link=link.id)

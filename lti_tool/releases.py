@@ -1,0 +1,283 @@
+"""Verifying scorings and releasing them to learners and the gradebook.
+
+A moderator (another person than the assessor) verifies a scoring as it
+is, adjusts it with their own levels (both scorings are kept), or sends it
+back to the assessor with a note. Release makes the result final: the
+learner sees it and ``signals.assessment_released`` carries a complete
+``ReleaseEvent`` to grade sync and badge issuance. Receivers run inside
+this transaction, so a failing receiver leaves nothing released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from lti_tool import moderation, rubrics, signals
+from lti_tool.assessment_rights import Actor, require_moderator, require_staff
+from lti_tool.assessments import (
+    check_revision,
+    definition_for,
+    flush_or_conflict,
+    record,
+    sole_staff,
+)
+from lti_tool.db import db, utcnow
+from lti_tool.events import event
+from lti_tool.models import Assessment, Moderation
+from lti_tool.moderation import Action, Code, Refused, Status
+
+
+@dataclass(frozen=True)
+class Final:
+    """The scoring that counts: the moderator's where they adjusted it."""
+
+    levels: dict[str, int]
+    notes: dict[str, str]
+    total: float
+    mastery: bool
+    moderation: Moderation | None
+
+
+def final_scoring(assessment: Assessment) -> Final:
+    latest = assessment.moderations[-1] if assessment.moderations else None
+    if latest is not None and latest.outcome == Moderation.ADJUSTED:
+        return Final(
+            dict(latest.levels),
+            dict(latest.notes),
+            float(latest.total or 0),
+            bool(latest.mastery),
+            latest,
+        )
+    verified = latest if latest and latest.outcome == Moderation.VERIFIED else None
+    return Final(
+        dict(assessment.levels),
+        dict(assessment.notes),
+        float(assessment.total or 0),
+        bool(assessment.mastery),
+        verified,
+    )
+
+
+def load(actor: Actor, assessment_id: int) -> Assessment:
+    assessment = db.session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise Refused(Code.NOT_FOUND, "There is no such assessment.")
+    require_staff(actor, assessment.course_id)
+    return assessment
+
+
+def moderate(
+    actor: Actor,
+    assessment_id: int,
+    *,
+    revision: int,
+    action: Action,
+    levels: Mapping[str, object] | None = None,
+    notes: Mapping[str, str] | None = None,
+    note: str = "",
+    confirm_self: bool = False,
+) -> Assessment:
+    """Verify, adjust or send back a submitted scoring."""
+    if action not in (Action.VERIFY, Action.ADJUST, Action.SEND_BACK):
+        raise Refused(Code.WRONG_STATE, f"{action} is not a moderation.")
+    assessment = load(actor, assessment_id)
+    require_moderator(actor, assessment.course_id)
+    check_revision(assessment, revision)
+    before = Status(assessment.status)
+    after = moderation.next_status(
+        before, action, required=assessment.moderation_required
+    )
+    submission = assessment.submission
+    definition = definition_for(submission)
+    self_verified = moderation.check_four_eyes(
+        definition,
+        assessor_id=assessment.assessor_id or 0,
+        moderator_id=actor.person_id,
+        sole_staff=sole_staff(assessment.course_id),
+        confirmed=confirm_self,
+    )
+    note = note.strip()
+
+    row = Moderation(
+        assessment_id=assessment.id,
+        moderator_id=actor.person_id,
+        note=note,
+        self_verified=self_verified,
+        created_at=utcnow(),
+    )
+    if action is Action.VERIFY:
+        row.outcome = Moderation.VERIFIED
+        row.levels, row.notes = dict(assessment.levels), dict(assessment.notes)
+        row.total, row.mastery = assessment.total, assessment.mastery
+    elif action is Action.ADJUST:
+        try:
+            chosen = rubrics.parse_levels(definition.rubric, levels or {})
+            scored = rubrics.compose(definition, chosen, dict(notes or {}))
+        except rubrics.SheetError as exc:
+            raise Refused(Code.BAD_SHEET, f"Not saved: {exc}.") from None
+        row.outcome = Moderation.ADJUSTED
+        row.levels = scored.levels
+        row.notes = {f.criterion_id: f.note for f in scored.feedback if f.note}
+        row.total, row.mastery = scored.total, scored.decision.mastery
+    else:
+        if not note:
+            raise Refused(Code.BAD_SHEET, "Say what the assessor should look at again.")
+        row.outcome = Moderation.SENT_BACK
+        assessment.send_back_note = note
+    db.session.add(row)
+
+    now = utcnow()
+    assessment.status = after.value
+    assessment.updated_by_id = actor.person_id
+    assessment.updated_at = now
+    if after is Status.MODERATED:
+        assessment.moderator_id = actor.person_id
+        assessment.self_verified = self_verified
+        assessment.moderated_at = now
+    flush_or_conflict(assessment)
+    db.session.refresh(assessment, ["moderations"])
+
+    record(
+        actor,
+        submission,
+        assessment,
+        row.outcome,
+        before.value,
+        after.value,
+        levels=dict(row.levels) or None,
+        total=row.total,
+        mastery=row.mastery,
+        self_verified=self_verified or None,
+        note_given=bool(note) or None,
+    )
+    event(
+        f"assessment.{row.outcome}",
+        assessment=assessment.id,
+        submission=submission.id,
+        actor=actor.person_id,
+        self_verified=self_verified or None,
+    )
+    return assessment
+
+
+def release(
+    actor: Actor, assessment_id: int, *, revision: int, sender: str
+) -> signals.ReleaseEvent:
+    """Make a final assessment visible and hand it to grade sync and badges."""
+    assessment = load(actor, assessment_id)
+    check_revision(assessment, revision)
+    before = Status(assessment.status)
+    after = moderation.next_status(
+        before, Action.RELEASE, required=assessment.moderation_required
+    )
+    submission = assessment.submission
+    definition = definition_for(submission)
+    final = final_scoring(assessment)
+    scored = rubrics.compose(definition, final.levels, final.notes)
+
+    now = utcnow()
+    assessment.status = after.value
+    assessment.released_at = now
+    assessment.updated_by_id = actor.person_id
+    assessment.updated_at = now
+    submission.final_at = now
+    flush_or_conflict(assessment)
+
+    release_event = signals.ReleaseEvent(
+        assessment_id=assessment.id,
+        submission_id=submission.id,
+        resource_link_id=submission.resource_link_id,
+        person_id=submission.person_id,
+        credential_version_id=assessment.credential_version_id,
+        launch_id=submission.launch_id or "",
+        submitted_at=submission.submitted_at or assessment.created_at,
+        released_at=now,
+        score_given=final.total,
+        score_maximum=definition.score_maximum,
+        mastery=final.mastery,
+        levels=dict(final.levels),
+        comment=rubrics.gradebook_comment(definition, scored),
+        evidence=tuple(
+            signals.ArtefactRef(
+                artefact_id=a.id,
+                sha256=a.sha256,
+                media_type=a.media_type,
+                size=a.size,
+                capture_mode=a.capture_mode,
+                received_at=a.received_at,
+                supervision=a.supervision,
+            )
+            for a in submission.artefacts
+            if a.withdrawn_at is None
+        ),
+        assessor_id=assessment.assessor_id,
+        moderator_id=final.moderation.moderator_id if final.moderation else None,
+    )
+    record(
+        actor,
+        submission,
+        assessment,
+        "released",
+        before.value,
+        after.value,
+        levels=dict(final.levels),
+        total=final.total,
+        mastery=final.mastery,
+    )
+    signals.assessment_released.send(sender, event=release_event)
+    event(
+        "assessment.released",
+        assessment=assessment.id,
+        submission=submission.id,
+        actor=actor.person_id,
+        mastery=final.mastery,
+    )
+    return release_event
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    released: list[int]
+    refused: list[tuple[int, str]]
+
+
+def release_many(
+    actor: Actor, items: Iterable[tuple[int, int]], *, sender: str
+) -> BatchResult:
+    """Release several ``(assessment id, revision)`` pairs, each on its own.
+
+    One refused item (not yet verified, changed meanwhile) does not stop
+    the others; each release runs in its own savepoint.
+    """
+    released, refused = [], []
+    for assessment_id, revision in items:
+        savepoint = db.session.begin_nested()
+        try:
+            release(actor, assessment_id, revision=revision, sender=sender)
+        except Refused as exc:
+            if savepoint.is_active:
+                savepoint.rollback()
+            refused.append((assessment_id, exc.message))
+            continue
+        savepoint.commit()
+        released.append(assessment_id)
+    return BatchResult(released, refused)
+
+
+def results_for(actor: Actor, resource_link_id: int) -> list[Assessment]:
+    """A learner's released assessments on one activity; never drafts."""
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .where(
+                Assessment.learner_id == actor.person_id,
+                Assessment.resource_link_id == resource_link_id,
+                Assessment.course_id == actor.course_id,
+                Assessment.status == Status.RELEASED.value,
+            )
+            .order_by(Assessment.released_at.desc())
+        )
+    )

@@ -1,0 +1,118 @@
+"""Endpoints of resumable uploads (see ``lti_tool.uploads`` for the rules).
+
+``POST .../uploads`` announces an upload (JSON: kind, size, name, sha256,
+duration, caption, type) and answers its id and chunk size. ``PUT
+.../uploads/<id>?offset=N`` sends one chunk as the raw body. ``GET
+.../uploads/<id>`` says how many bytes arrived, so a page that lost its
+connection (or a new launch of the same learner) resumes from there.
+``POST .../uploads/<id>/finish`` verifies the whole and makes the artefact.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import ClientDisconnected
+
+from lti_tool import evidence, intake, media, uploads
+from lti_tool.db import db
+from lti_tool.evidence import EvidenceError
+from lti_tool.evidence_views import artefact_json, learner_launch
+from lti_tool.intake import IntakeRefused
+from lti_tool.models import Upload
+
+bp = Blueprint("uploads", __name__)
+
+
+def _state(upload: Upload) -> Response:
+    body = {
+        "id": upload.id,
+        "received": upload.received,
+        "size": upload.total_size,
+        "status": upload.status,
+        "chunk_bytes": current_app.config["UPLOAD_CHUNK_BYTES"],
+    }
+    return Response(json.dumps(body), mimetype="application/json")
+
+
+@bp.post("/evidence/<launch_id>/uploads")
+def begin(launch_id: str):
+    launch, activity = learner_launch(launch_id)
+    data = request.get_json(silent=True) or {}
+    submission_id = data.get("submission")
+    if not isinstance(submission_id, int):
+        raise EvidenceError("no_attempt", "The request did not name an attempt.", 400)
+    submission = evidence.owned_draft(submission_id, launch)
+    size = data.get("size")
+    if not isinstance(size, int):
+        raise IntakeRefused("no_size", "The request did not give the file's size.")
+    duration = data.get("duration")
+    upload = uploads.start(
+        activity,
+        submission,
+        launch,
+        kind=str(data.get("kind", "recording")),
+        total_size=size,
+        limit=activity.limit(current_app.config["MAX_UPLOAD_BYTES"]),
+        original_name=str(data.get("name", "")),
+        expected_sha256=data.get("sha256") or None,
+        duration=float(duration) if isinstance(duration, int | float) else None,
+        caption=str(data.get("caption", "")),
+    )
+    db.session.commit()
+    response = _state(upload)
+    response.status_code = 201
+    return response
+
+
+@bp.get("/evidence/<launch_id>/uploads/<upload_id>")
+def status(launch_id: str, upload_id: str):
+    launch, _activity = learner_launch(launch_id)
+    return _state(uploads.owned(upload_id, launch))
+
+
+@bp.put("/evidence/<launch_id>/uploads/<upload_id>")
+def chunk(launch_id: str, upload_id: str):
+    launch, _activity = learner_launch(launch_id)
+    upload = uploads.owned(upload_id, launch)
+    offset = request.args.get("offset", "")
+    if not offset.isdigit():
+        raise IntakeRefused("no_offset", "The chunk did not say where it belongs.")
+    try:
+        uploads.put_chunk(
+            upload,
+            int(offset),
+            intake.pieces(request.stream),
+            media.store(),
+            chunk_limit=current_app.config["UPLOAD_CHUNK_BYTES"],
+        )
+    except ClientDisconnected:
+        db.session.rollback()
+        raise EvidenceError(
+            "chunk_cut", "The connection dropped; the upload will resume.", 400
+        ) from None
+    db.session.commit()
+    return _state(upload)
+
+
+@bp.post("/evidence/<launch_id>/uploads/<upload_id>/finish")
+def finish(launch_id: str, upload_id: str):
+    launch, activity = learner_launch(launch_id)
+    upload = uploads.owned(upload_id, launch)
+    data = request.get_json(silent=True) or {}
+    try:
+        artefact = uploads.finish(
+            activity,
+            upload,
+            media.store(),
+            limit=activity.limit(current_app.config["MAX_UPLOAD_BYTES"]),
+            declared_type=str(data.get("type", "")),
+        )
+    except IntakeRefused:
+        # The failed state and the removal of its chunks are kept.
+        db.session.commit()
+        raise
+    db.session.commit()
+    body = {"artefact": artefact_json(artefact)}
+    return Response(json.dumps(body), mimetype="application/json")

@@ -1,0 +1,279 @@
+"""Resumable uploads: long recordings sent in chunks that survive a drop.
+
+The browser announces the whole size (and, when it can, the SHA-256), then
+sends chunks by byte offset. Each chunk is stored as its own object as it
+streams in. A chunk at the next offset extends the upload; the same chunk
+again is accepted and ignored; different bytes at a stored offset, or a
+chunk past the next offset, are refused with the offset to resume from.
+``finish`` streams the chunks, in order, through the normal intake (sniff,
+limits, digest), so a finished artefact is verified before it counts, and
+then removes the chunks. A refused upload keeps no artefact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from lti_tool import evidence, intake
+from lti_tool.db import db, utcnow
+from lti_tool.events import event
+from lti_tool.evidence import Activity, EvidenceError
+from lti_tool.intake import IntakeRefused
+from lti_tool.models import Artefact, Launch, Submission, Upload, UploadChunk
+from lti_tool.storage import ArtefactStore
+
+
+def _chunk_key(upload_id: str, offset: int) -> str:
+    # A random tail: two requests racing for one offset never share an object.
+    return f"uploads/{upload_id}/{offset:014d}-{secrets.token_hex(4)}"
+
+
+def start(
+    activity: Activity,
+    submission: Submission,
+    launch: Launch,
+    *,
+    kind: str,
+    total_size: int,
+    limit: int,
+    original_name: str = "",
+    expected_sha256: str | None = None,
+    duration: float | None = None,
+    caption: str = "",
+) -> Upload:
+    if kind not in {"recording", "upload"} or kind not in activity.requirements.kinds:
+        raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
+    if total_size <= 0:
+        raise IntakeRefused("empty", "The file is empty.")
+    if total_size > limit:
+        raise intake.too_big(limit)
+    if expected_sha256 is not None and (
+        len(expected_sha256) != 64
+        or any(c not in "0123456789abcdef" for c in expected_sha256.lower())
+    ):
+        raise IntakeRefused("bad_digest", "The announced SHA-256 is not valid.")
+    if kind == "recording":
+        evidence.check_take_allowed(activity, submission)
+    upload = Upload(
+        id=secrets.token_hex(16),
+        submission_id=submission.id,
+        person_id=launch.person_id,
+        kind=kind,
+        capture_mode=evidence.CAPTURE_MODES[kind],
+        original_name=evidence.display_name(original_name),
+        total_size=total_size,
+        expected_sha256=expected_sha256.lower() if expected_sha256 else None,
+        duration_seconds=duration,
+        caption=caption[:10_000],
+    )
+    db.session.add(upload)
+    db.session.flush()
+    event(
+        "evidence.upload_started",
+        upload=upload.id,
+        submission=submission.id,
+        size=total_size,
+    )
+    return upload
+
+
+def owned(upload_id: str, launch: Launch) -> Upload:
+    """An open upload of the launch's learner for this placement."""
+    upload = db.session.get(Upload, upload_id)
+    if (
+        upload is None
+        or upload.person_id != launch.person_id
+        or db.session.get(Submission, upload.submission_id).resource_link_id
+        != launch.resource_link_id
+    ):
+        event(
+            "evidence.refused",
+            logging.WARNING,
+            reason="upload_not_owner",
+            upload=upload_id,
+            person=launch.person_id,
+        )
+        raise EvidenceError("not_found", "There is no such upload.", 404)
+    return upload
+
+
+def _resume_from(upload: Upload, message: str, code: str) -> EvidenceError:
+    error = EvidenceError(code, message, 409)
+    error.received = upload.received  # type: ignore[attr-defined]
+    return error
+
+
+def put_chunk(
+    upload: Upload,
+    offset: int,
+    body: Iterable[bytes],
+    store: ArtefactStore,
+    *,
+    chunk_limit: int,
+) -> Upload:
+    """Store one chunk at ``offset``; see the module text for the rules."""
+    if upload.status != Upload.OPEN:
+        raise EvidenceError("upload_closed", "This upload is already finished.")
+    if offset > upload.received:
+        event("evidence.chunk_refused", upload=upload.id, reason="gap", offset=offset)
+        raise _resume_from(
+            upload,
+            "A chunk is missing before this one; resend from the offset given.",
+            "out_of_order",
+        )
+    if offset < upload.received:
+        return _repeat(upload, offset, body, chunk_limit)
+    digest = hashlib.sha256()
+    size = 0
+    pending = store.begin()
+    try:
+        for data in body:
+            size += len(data)
+            if size > chunk_limit or offset + size > upload.total_size:
+                raise IntakeRefused(
+                    "chunk_too_large",
+                    "The upload is larger than announced. Nothing was kept.",
+                    status=413,
+                )
+            digest.update(data)
+            pending.write(data)
+        if size == 0:
+            raise IntakeRefused("empty_chunk", "An empty chunk was sent.")
+        key = _chunk_key(upload.id, offset)
+        pending.commit(key)
+    except BaseException:
+        pending.abort()
+        raise
+    # Only the request that moved ``received`` on owns the chunk.
+    moved = db.session.execute(
+        update(Upload)
+        .where(Upload.id == upload.id, Upload.received == offset)
+        .values(received=offset + size, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        store.delete(key)
+        db.session.refresh(upload)
+        raise _resume_from(upload, "Another chunk arrived first.", "out_of_order")
+    db.session.add(
+        UploadChunk(
+            upload_id=upload.id,
+            offset=offset,
+            size=size,
+            sha256=digest.hexdigest(),
+            storage_key=key,
+        )
+    )
+    db.session.flush()
+    db.session.refresh(upload)
+    return upload
+
+
+def _repeat(
+    upload: Upload, offset: int, body: Iterable[bytes], chunk_limit: int
+) -> Upload:
+    """A chunk sent again after a drop: same bytes are fine, others clash."""
+    stored = db.session.scalar(
+        select(UploadChunk).where(
+            UploadChunk.upload_id == upload.id, UploadChunk.offset == offset
+        )
+    )
+    digest = hashlib.sha256()
+    size = 0
+    for data in body:
+        size += len(data)
+        if size > chunk_limit:
+            break
+        digest.update(data)
+    if stored is None or stored.size != size or stored.sha256 != digest.hexdigest():
+        event("evidence.chunk_refused", upload=upload.id, reason="clash", offset=offset)
+        raise _resume_from(
+            upload,
+            "Different bytes were sent for a part already received.",
+            "chunk_clash",
+        )
+    return upload
+
+
+def _stream_chunks(chunks: list[UploadChunk], store: ArtefactStore) -> Iterator[bytes]:
+    for chunk in chunks:
+        yield from store.read(chunk.storage_key)
+
+
+def finish(
+    activity: Activity,
+    upload: Upload,
+    store: ArtefactStore,
+    *,
+    limit: int,
+    declared_type: str = "",
+) -> Artefact:
+    """Verify the whole upload through intake and make it an artefact."""
+    if upload.status != Upload.OPEN:
+        raise EvidenceError("upload_closed", "This upload is already finished.")
+    if upload.received != upload.total_size:
+        raise _resume_from(
+            upload,
+            "The recording has not fully arrived yet; the upload resumes "
+            "from where it stopped.",
+            "incomplete",
+        )
+    submission = db.session.get(Submission, upload.submission_id)
+    if submission.status != Submission.DRAFT:
+        raise EvidenceError("submitted", "This attempt is already submitted.")
+    chunks = sorted(upload.chunks, key=lambda c: c.offset)
+    try:
+        received = intake.receive(
+            _stream_chunks(chunks, store),
+            store,
+            limit=limit,
+            allowed=activity.allowed_types(upload.kind),
+            declared_type=declared_type,
+            expected_size=upload.total_size,
+            expected_sha256=upload.expected_sha256,
+        )
+    except IntakeRefused as refused:
+        upload.status = Upload.FAILED
+        upload.failure = refused.code
+        discard_chunks(upload, store)
+        raise
+    artefact = evidence.add_artefact(
+        activity,
+        submission,
+        received,
+        kind=upload.kind,
+        original_name=upload.original_name,
+        duration=upload.duration_seconds,
+        caption=upload.caption,
+    )
+    upload.status = Upload.DONE
+    upload.artefact_id = artefact.id
+    discard_chunks(upload, store)
+    return artefact
+
+
+def discard_chunks(upload: Upload, store: ArtefactStore) -> None:
+    for chunk in list(upload.chunks):
+        store.delete(chunk.storage_key)
+        db.session.delete(chunk)
+    db.session.flush()
+
+
+def sweep(store: ArtefactStore, keep: timedelta, now: datetime | None = None) -> int:
+    """Remove chunks of uploads left unfinished for longer than ``keep``."""
+    cutoff = (now or utcnow()) - keep
+    stale = db.session.scalars(
+        select(Upload).where(Upload.status == Upload.OPEN, Upload.updated_at < cutoff)
+    ).all()
+    for upload in stale:
+        discard_chunks(upload, store)
+        upload.status = Upload.FAILED
+        upload.failure = "abandoned"
+        event("evidence.upload_swept", upload=upload.id)
+    return len(stale)

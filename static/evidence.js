@@ -1,0 +1,320 @@
+// Pathmark learner evidence page: record in the browser, upload with progress.
+// Works without cookies: every request carries the launch token in its URL.
+// Recordings go up in chunks that resume after a dropped connection.
+(function () {
+  "use strict";
+  var root = document.getElementById("evidence");
+  if (!root) { return; }
+  var cfg = root.dataset;
+  var submission = parseInt(cfg.submission, 10);
+  var statusBox = document.getElementById("status");
+  var JSON_HEADERS = { "Accept": "application/json", "X-Requested-With": "pathmark" };
+
+  function say(text, isError) {
+    statusBox.textContent = text;
+    statusBox.classList.toggle("notice-error", !!isError);
+  }
+
+  function withParams(url, params) {
+    var parts = [];
+    Object.keys(params).forEach(function (k) {
+      parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(params[k]));
+    });
+    return url + (url.indexOf("?") >= 0 ? "&" : "?") + parts.join("&");
+  }
+
+  function uploadUrl(id, suffix) {
+    var base = cfg.uploadsUrl.split("?");
+    return base[0] + "/" + id + (suffix || "") + "?" + base[1];
+  }
+
+  // One request with upload progress; resolves with the parsed JSON body.
+  function send(method, url, body, contentType, onProgress) {
+    return new Promise(function (resolve, reject) {
+      var xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      Object.keys(JSON_HEADERS).forEach(function (k) { xhr.setRequestHeader(k, JSON_HEADERS[k]); });
+      if (contentType) { xhr.setRequestHeader("Content-Type", contentType); }
+      if (onProgress) {
+        xhr.upload.onprogress = function (e) { if (e.lengthComputable) { onProgress(e.loaded); } };
+      }
+      xhr.onload = function () {
+        var data = {};
+        try { data = JSON.parse(xhr.responseText || "{}"); } catch (e) { data = {}; }
+        if (xhr.status >= 200 && xhr.status < 300) { resolve(data); return; }
+        data.status = xhr.status;
+        reject(data);
+      };
+      xhr.onerror = function () { reject({ status: 0, message: "The connection dropped." }); };
+      xhr.send(body);
+    });
+  }
+
+  function explain(err) {
+    if (err.status === 401) {
+      return "Your session has ended. Open the activity again from your course; " +
+        "what already arrived is kept and the upload will continue.";
+    }
+    return err.message || err.title || "Something went wrong; nothing was lost, please try again.";
+  }
+
+  function setProgress(el, fraction) {
+    var pct = Math.round(fraction * 100);
+    el.value = pct;
+    el.textContent = pct + "%";
+  }
+
+  // Plain uploads: the raw file as the body, so it streams on the server.
+  var form = document.getElementById("upload-form");
+  if (form && window.XMLHttpRequest) {
+    form.addEventListener("submit", function (ev) {
+      var input = document.getElementById("upload-file");
+      var file = input.files && input.files[0];
+      if (!file) { return; }
+      ev.preventDefault();
+      if (file.size > parseInt(cfg.limit, 10)) {
+        say("This file is larger than the activity allows. Nothing was sent.", true);
+        return;
+      }
+      var bar = document.getElementById("upload-progress");
+      var url = withParams(cfg.filesUrl, {
+        submission: submission,
+        kind: form.elements.kind.value,
+        name: file.name,
+        caption: document.getElementById("upload-caption").value
+      });
+      say("Uploading " + file.name + "…");
+      send("POST", url, file, file.type || "application/octet-stream", function (n) {
+        setProgress(bar, n / file.size);
+      }).then(function () {
+        say("Saved. Reloading…");
+        window.location.reload();
+      }, function (err) { say(explain(err), true); });
+    });
+  }
+
+  // Text: a live word count.
+  var text = document.getElementById("text-body");
+  if (text) {
+    var counter = document.getElementById("word-count");
+    var hint = counter.textContent;
+    text.addEventListener("input", function () {
+      var words = text.value.trim() ? text.value.trim().split(/\s+/).length : 0;
+      counter.textContent = words + " words. " + hint;
+    });
+  }
+
+  // A submit button pressed twice sends once (the server also makes sure).
+  var submitForm = document.getElementById("submit-form");
+  if (submitForm) {
+    submitForm.addEventListener("submit", function () {
+      var button = submitForm.querySelector("button[type=submit]");
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
+  }
+
+  var recorder = document.getElementById("recorder");
+  if (!recorder) { return; }
+  var startBtn = document.getElementById("rec-start");
+  var stopBtn = document.getElementById("rec-stop");
+  var keepBtn = document.getElementById("rec-keep");
+  var deviceSel = document.getElementById("rec-device");
+  var videoBox = document.getElementById("rec-video");
+  var meter = document.getElementById("rec-level");
+  var timeEl = document.getElementById("rec-time");
+  var promptEl = document.getElementById("rec-prompt");
+  var preview = document.getElementById("rec-preview");
+  var previewVideo = document.getElementById("rec-preview-video");
+  var progress = document.getElementById("rec-progress");
+  var maxSeconds = parseInt(cfg.maxSeconds, 10) || 0;
+  var allowed = (cfg.recordingTypes || "").split(",");
+  var videoAllowed = allowed.some(function (t) { return t.indexOf("video/") === 0; });
+  var audioAllowed = allowed.some(function (t) { return t.indexOf("audio/") === 0; });
+  if (!videoAllowed) { videoBox.closest(".row").hidden = true; }
+  if (!audioAllowed) { videoBox.checked = true; videoBox.disabled = true; }
+
+  if (!navigator.mediaDevices || !window.MediaRecorder) {
+    document.getElementById("rec-unsupported").hidden = false;
+    startBtn.disabled = true;
+    return;
+  }
+
+  var stream = null, rec = null, parts = [], take = null, seconds = 0;
+  var ticker = null, audioCtx = null, raf = null;
+
+  function chooseType(video) {
+    var wanted = allowed.filter(function (t) { return t.indexOf(video ? "video/" : "audio/") === 0; });
+    var codecs = video ? ["", ";codecs=vp8,opus", ";codecs=vp9,opus"] : ["", ";codecs=opus"];
+    for (var i = 0; i < wanted.length; i++) {
+      for (var j = 0; j < codecs.length; j++) {
+        if (MediaRecorder.isTypeSupported(wanted[i] + codecs[j])) { return wanted[i] + codecs[j]; }
+      }
+    }
+    return "";
+  }
+
+  function listDevices() {
+    return navigator.mediaDevices.enumerateDevices().then(function (devices) {
+      var current = deviceSel.value;
+      deviceSel.textContent = "";
+      devices.filter(function (d) { return d.kind === "audioinput"; }).forEach(function (d, i) {
+        var opt = document.createElement("option");
+        opt.value = d.deviceId;
+        opt.textContent = d.label || ("Microphone " + (i + 1));
+        deviceSel.appendChild(opt);
+      });
+      if (current) { deviceSel.value = current; }
+    });
+  }
+  listDevices();
+
+  function showLevel() {
+    audioCtx = new (window.AudioContext || window.webkitAudioContext)();
+    var analyser = audioCtx.createAnalyser();
+    analyser.fftSize = 512;
+    audioCtx.createMediaStreamSource(stream).connect(analyser);
+    var samples = new Uint8Array(analyser.fftSize);
+    (function draw() {
+      analyser.getByteTimeDomainData(samples);
+      var peak = 0;
+      for (var i = 0; i < samples.length; i++) { peak = Math.max(peak, Math.abs(samples[i] - 128) / 128); }
+      meter.value = peak;
+      meter.textContent = Math.round(peak * 100) + "%";
+      raf = window.requestAnimationFrame(draw);
+    })();
+  }
+
+  function clock() {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    timeEl.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  function revealPrompt() {
+    if (cfg.reveal !== "yes") { return Promise.resolve(); }
+    return send("POST", withParams(cfg.promptUrl, { submission: submission }), null, null)
+      .then(function (data) {
+        promptEl.textContent = "Prompt: " + data.prompt;
+        promptEl.hidden = false;
+      });
+  }
+
+  startBtn.addEventListener("click", function () {
+    var video = videoBox.checked;
+    var constraints = { audio: deviceSel.value ? { deviceId: { exact: deviceSel.value } } : true, video: video };
+    startBtn.disabled = true;
+    keepBtn.disabled = true;
+    say("Starting…");
+    navigator.mediaDevices.getUserMedia(constraints).then(function (s) {
+      stream = s;
+      listDevices();
+      return revealPrompt();
+    }).then(function () {
+      var type = chooseType(video);
+      rec = type ? new MediaRecorder(stream, { mimeType: type }) : new MediaRecorder(stream);
+      parts = [];
+      rec.ondataavailable = function (e) { if (e.data && e.data.size) { parts.push(e.data); } };
+      rec.onstop = finishTake;
+      rec.start(1000);
+      seconds = 0;
+      clock();
+      ticker = window.setInterval(function () {
+        seconds += 1;
+        clock();
+        if (maxSeconds && seconds >= maxSeconds) { stopRecording(); }
+      }, 1000);
+      showLevel();
+      stopBtn.disabled = false;
+      stopBtn.focus();
+      say("Recording… press Stop when you have finished.");
+    }).catch(function (err) {
+      startBtn.disabled = false;
+      say(err && err.name === "NotAllowedError"
+        ? "Pathmark may not use your microphone. Allow it in the browser, or upload a file instead."
+        : explain(err || {}), true);
+    });
+  });
+
+  function stopRecording() {
+    if (rec && rec.state !== "inactive") { rec.stop(); }
+    window.clearInterval(ticker);
+    if (raf) { window.cancelAnimationFrame(raf); }
+    if (audioCtx) { audioCtx.close(); }
+    if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
+    stopBtn.disabled = true;
+  }
+  stopBtn.addEventListener("click", stopRecording);
+
+  function finishTake() {
+    var type = (rec.mimeType || parts[0] && parts[0].type || "audio/webm");
+    take = { blob: new Blob(parts, { type: type }), seconds: seconds, type: type };
+    var player = type.indexOf("video/") === 0 ? previewVideo : preview;
+    player.src = URL.createObjectURL(take.blob);
+    player.hidden = false;
+    keepBtn.disabled = false;
+    startBtn.disabled = false;
+    startBtn.textContent = "Record again";
+    var min = parseInt(cfg.minSeconds, 10) || 0;
+    say(min && seconds < min
+      ? "This take is shorter than the " + min + " s the task needs. Record again, or keep it anyway."
+      : "Listen back, then keep this take or record again.");
+  }
+
+  function digestOf(blob) {
+    if (!window.crypto || !window.crypto.subtle || !blob.arrayBuffer) { return Promise.resolve(null); }
+    return blob.arrayBuffer().then(function (buf) {
+      return window.crypto.subtle.digest("SHA-256", buf);
+    }).then(function (hash) {
+      return Array.prototype.map.call(new Uint8Array(hash), function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+    });
+  }
+
+  // Send chunks from the offset the server has; on a drop, ask and resume.
+  function sendChunks(upload, blob, tries) {
+    var size = blob.size, chunk = upload.chunk_bytes;
+    function next(offset) {
+      setProgress(progress, offset / size);
+      if (offset >= size) { return Promise.resolve(); }
+      var piece = blob.slice(offset, Math.min(offset + chunk, size));
+      return send("PUT", withParams(uploadUrl(upload.id), { offset: offset }), piece,
+        "application/octet-stream", function (n) { setProgress(progress, (offset + n) / size); })
+        .then(function (state) { tries = 0; return next(state.received); }, function (err) {
+          if (err.status === 401 || err.status === 413 || err.status === 415) { throw err; }
+          if (typeof err.received === "number") { return next(err.received); }
+          if (++tries > 8) { throw err; }
+          say("Connection lost; trying again…");
+          return new Promise(function (r) { window.setTimeout(r, Math.min(30000, 1000 * tries * tries)); })
+            .then(function () { return send("GET", uploadUrl(upload.id), null, null); })
+            .then(function (state) { return next(state.received); }, function () { return next(offset); });
+        });
+    }
+    return next(0);
+  }
+
+  keepBtn.addEventListener("click", function () {
+    if (!take) { return; }
+    keepBtn.disabled = true;
+    startBtn.disabled = true;
+    say("Saving your take…");
+    digestOf(take.blob).then(function (sha) {
+      return send("POST", cfg.uploadsUrl, JSON.stringify({
+        submission: submission, kind: "recording", size: take.blob.size, sha256: sha,
+        name: "recording." + (take.type.indexOf("mp4") >= 0 ? "mp4" : "webm"),
+        duration: take.seconds, caption: document.getElementById("rec-caption").value
+      }), "application/json");
+    }).then(function (upload) {
+      return sendChunks(upload, take.blob, 0).then(function () {
+        return send("POST", uploadUrl(upload.id, "/finish"), JSON.stringify({ type: take.type }),
+          "application/json");
+      });
+    }).then(function () {
+      say("Your take is saved. Reloading…");
+      window.location.reload();
+    }, function (err) {
+      keepBtn.disabled = false;
+      startBtn.disabled = false;
+      say(explain(err), true);
+    });
+  });
+})();

@@ -1,0 +1,159 @@
+"""A learner records three seconds of audio in chromium, submits, gets a receipt.
+
+Chromium's fake capture device stands in for the microphone; the page is
+served by a real server on 127.0.0.1 and uses no cookies at all. The same
+flow runs top-level and inside a cross-site iframe (an LMS page on
+``localhost`` framing Pathmark on ``127.0.0.1``) with third-party cookies
+blocked.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from werkzeug.serving import make_server
+
+from lti_tool.db import db
+from lti_tool.models import Artefact, Submission
+from lti_tool.receipt_views import check_receipt
+from lti_tool.vocab import Claim
+from tests.evidence_helpers import launch, place_credential
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--test-third-party-cookie-phaseout",
+]
+
+
+@pytest.fixture
+def server(app):
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def lms_page():
+    """A course page on another site that frames Pathmark, as an LMS does."""
+    frame = {"src": ""}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            body = (
+                "<!doctype html><title>Course</title><h1>English B1</h1>"
+                f'<iframe id="tool" src="{frame["src"]}" width="320" height="900" '
+                'allow="microphone *; camera *"></iframe>'
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{httpd.server_port}", frame
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("framed", [False, True], ids=["top-level", "lms-iframe"])
+def test_record_submit_and_verify_the_receipt(
+    app, platform, server, browser, lms_page, framed
+):
+    place_credential(
+        app,
+        kinds=["recording"],
+        media_types=["audio/webm", "video/webm"],
+        min_seconds=2,
+        max_seconds=30,
+        takes=2,
+        reveal_prompt_on_record=True,
+    )
+    lms_origin, frame = lms_page
+    learner = launch(
+        app,
+        platform,
+        claims={Claim.LAUNCH_PRESENTATION: {"return_url": f"{lms_origin}/course"}},
+    )
+    activity_url = f"{server}/activity/{learner.launch_id}?lt={learner.token}"
+    context = browser.new_context(viewport={"width": 320, "height": 900})
+    top = context.new_page()
+    if framed:
+        frame["src"] = activity_url
+        top.goto(f"{lms_origin}/course")
+        page = top.frame_locator("#tool")
+    else:
+        top.goto(activity_url)
+        page = top
+    page.get_by_role("heading", name="Welcome: here is how this works").wait_for()
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Start recording").click()
+    prompt = page.locator("#rec-prompt")
+    prompt.wait_for(state="visible")
+    assert "did not go to plan" in prompt.inner_text()
+    top.wait_for_timeout(3300)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_label("Transcript or caption (optional)").fill("A day at the station.")
+    keep = page.get_by_role("button", name="Keep this take")
+    keep.wait_for(state="visible")
+    keep.and_(page.locator(":enabled")).wait_for()
+    keep.click()
+    page.locator(".pieces li").first.wait_for(timeout=20_000)
+    assert "audio/webm" in page.locator(".pieces").inner_text()
+
+    # Readable at 320 px inside an iframe: nothing wider than the frame.
+    width = page.locator("html").evaluate("e => e.scrollWidth")
+    assert width <= 320
+
+    page.get_by_label("This is my own work, made for this task.").check()
+    page.get_by_role("button", name="Submit attempt 1").click()
+    page.get_by_role("heading", name="Attempt 1: submitted").wait_for()
+    assert context.cookies() == []
+
+    with top.expect_download() as download_info:
+        page.get_by_role("link", name="Download your receipt").click()
+    receipt = download_info.value.path().read_text()
+
+    with app.app_context():
+        [artefact] = db.session.scalars(db.select(Artefact)).all()
+        assert artefact.capture_mode == "recorded"
+        assert artefact.media_type == "audio/webm"
+        assert artefact.caption == "A day at the station."
+        assert 2.5 <= artefact.duration_seconds <= 5
+        assert artefact.size > 1000
+        [submission] = db.session.scalars(db.select(Submission)).all()
+        assert submission.status == "submitted"
+        result = check_receipt(receipt)
+    assert result["valid"] and result["all_match"], result
+    context.close()
