@@ -143,7 +143,7 @@ class LmsUser:
 
     def pick(self, picker: requests.Response, *choices: str) -> Form:
         """Tick credentials in the picker; return the form back to the LMS."""
-        form = form_of(picker)
+        form = form_of(picker, "credential-picker")
         chosen = list(choices) or [
             form.fields.get("credential") or form.options["credential"][0]
         ]

@@ -95,6 +95,7 @@ def test_response_is_signed_for_the_platform(client, platform, app, offers):
     assert item["custom"] == {
         "credential": "tell-what-happened",
         "credential_version": offers[0],
+        "credential_version_number": "1",
     }
     line_item = item["lineItem"]
     assert line_item["scoreMaximum"] > 0
