@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -37,31 +38,37 @@ TITLES = {
 }
 
 
-def bucket(submission: Submission, assessment: Assessment | None) -> str:
-    """Where a handed-in attempt sits in the queue."""
-    status = assessment.status if assessment else None
+def bucket(
+    submission_status: str, status: str | None, moderation_required: bool
+) -> str:
+    """Where a handed-in attempt sits, from its own and its assessment's state."""
     if status == Status.RELEASED:
         return "released"
-    if status == Status.RETURNED or submission.status == Submission.RETURNED:
+    if status == Status.RETURNED or submission_status == Submission.RETURNED:
         return "returned"
     if status == Status.MODERATED:
         return "to_release"
     if status == Status.SCORED:
-        return "to_moderate" if assessment.moderation_required else "to_release"
+        return "to_moderate" if moderation_required else "to_release"
     return "to_assess"
 
 
 @dataclass(frozen=True)
 class Row:
-    submission: Submission
-    assessment: Assessment | None
-    learner: Person
-    link: ResourceLink
-    bucket: str
+    """One handed-in attempt as the queue lists it (plain values)."""
 
-    @property
-    def late(self) -> bool:
-        return bool(self.submission.late)
+    submission_id: int
+    attempt: int
+    submitted_at: datetime | None
+    late: bool
+    learner_id: int
+    learner_name: str
+    link_title: str
+    assessment_id: int | None
+    status: str | None
+    revision: int | None
+    sent_back: bool
+    bucket: str
 
 
 @dataclass
@@ -76,10 +83,28 @@ class Queue:
 
 
 def queue(actor: Actor, resource_link_id: int | None = None) -> Queue:
-    """The handed-in attempts of one activity, or of the actor's course."""
+    """The handed-in attempts of one activity, or of the actor's course.
+
+    Reads plain columns, not whole rows: at 2000 attempts building ORM
+    objects took most of the page's time.
+    """
     require_staff(actor, actor.course_id)
     query = (
-        select(Submission, Assessment, Person, ResourceLink)
+        select(
+            Submission.id,
+            Submission.attempt,
+            Submission.submitted_at,
+            Submission.late,
+            Submission.status,
+            Person.id,
+            Person.name,
+            ResourceLink.title,
+            Assessment.id,
+            Assessment.status,
+            Assessment.revision,
+            Assessment.moderation_required,
+            Assessment.send_back_note,
+        )
         .join(ResourceLink, Submission.resource_link_id == ResourceLink.id)
         .join(Person, Submission.person_id == Person.id)
         .outerjoin(Assessment, Assessment.submission_id == Submission.id)
@@ -96,9 +121,26 @@ def queue(actor: Actor, resource_link_id: int | None = None) -> Queue:
         require_course(actor, link.course_id)
         query = query.where(Submission.resource_link_id == resource_link_id)
     result = Queue()
-    for submission, assessment, person, link in db.session.execute(query):
-        name = bucket(submission, assessment)
-        result.rows[name].append(Row(submission, assessment, person, link, name))
+    for values in db.session.execute(query).tuples():
+        sid, attempt, at, late, sub_status, pid, name, title = values[:8]
+        aid, status, revision, required, note = values[8:]
+        where = bucket(sub_status, status, bool(required))
+        result.rows[where].append(
+            Row(
+                submission_id=sid,
+                attempt=attempt,
+                submitted_at=at,
+                late=bool(late),
+                learner_id=pid,
+                learner_name=name or f"Learner {pid}",
+                link_title=title or "",
+                assessment_id=aid,
+                status=status,
+                revision=revision,
+                sent_back=bool(note) and status == Status.DRAFT,
+                bucket=where,
+            )
+        )
     return result
 
 

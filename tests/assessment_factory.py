@@ -24,7 +24,7 @@ from lti_tool.models import (
     ResourceLink,
     Submission,
 )
-from lti_tool.vocab import ContextRole
+from lti_tool.vocab import Claim, ContextRole
 from tests.credential_factory import definition_data
 
 ROLES = {
@@ -81,6 +81,29 @@ class World:
         )
         db.session.flush()
         return Actor(person_id=person.id, course_id=course.id, roles=roles)
+
+    def launch(
+        self,
+        link: ResourceLink,
+        actor: Actor,
+        role: str,
+        claims: dict | None = None,
+    ) -> str:
+        """A launch of ``actor`` in ``role``; its id, for a launch token."""
+        row = Launch(
+            id=uuid.uuid4().hex,
+            registration_id=self.registration_id,
+            deployment_id=self.deployment_id,
+            person_id=actor.person_id,
+            course_id=link.course_id,
+            resource_link_id=link.id,
+            message_type="LtiResourceLinkRequest",
+            course_role=role,
+            claims={Claim.ROLES: list(actor.roles), **(claims or {})},
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row.id
 
     def submission(
         self,

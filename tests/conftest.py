@@ -1,4 +1,5 @@
-"""Fixtures: an app on a temporary database, its client, a fake platform."""
+"""Fixtures: an app on a temporary database, its client, a fake platform;
+for the integration and browser suites, Pathmark and the sandbox LMS running."""
 
 from __future__ import annotations
 
@@ -57,3 +58,15 @@ def platform(app):
     fake = FakePlatform(app)
     fake.register()
     return fake
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """Pathmark under gunicorn (two workers) and the sandbox LMS, on 127.0.0.1.
+
+    Shared by the integration and browser suites, started once per session.
+    """
+    from tests.integration.stack import running_stack
+
+    with running_stack(tmp_path_factory.mktemp("pathmark-http")) as running:
+        yield running

@@ -123,6 +123,10 @@ def test_permission_matrix_for_the_scoring_screen(course, who, status, code):
         assert "Coherence" not in html
     else:
         assert "data-sheet" in html and "Coherence" in html
+        # The recording plays beside the rubric, through the launch token.
+        player = re.search(r'<audio [^>]*src="([^"]+)"', html).group(1)
+        assert player.startswith(f"/evidence/{course[who].id}/artefacts/a")
+        assert f"lt={course[who].token}" in player
 
 
 def test_learner_cannot_post_a_scoring(course, app):
@@ -302,3 +306,13 @@ def test_consistency_page(course):
     )
     denied = course["learner"].get(f"/assess/{course['learner'].id}/consistency")
     assert denied.status_code == 403
+
+
+def test_activity_pages_link_to_queue_and_results(course, client):
+    for who, marker in (
+        ("mentor", "data-queue-link"),
+        ("learner", "data-results-link"),
+    ):
+        session = course[who]
+        html = session.get(f"/activity/{session.id}").get_data(as_text=True)
+        assert marker in html and f"lt={session.token}" in html

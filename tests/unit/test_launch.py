@@ -59,14 +59,19 @@ def test_second_launch_updates_person_and_membership(client, platform, app):
         assert membership.course_role == "staff"
 
 
+def _from_now(seconds: int):
+    """A time claim read when the test runs, not when the suite is collected."""
+    return lambda: int(time.time()) + seconds
+
+
 @pytest.mark.parametrize(
     ("overrides", "reason", "status"),
     [
         ({"aud": "someone-else"}, "unknown_registration", 404),
         ({"iss": "https://other.example"}, "unknown_registration", 404),
-        ({"exp": int(time.time()) - 120}, "token_expired", 401),
+        ({"exp": _from_now(-120)}, "token_expired", 401),
         (
-            {"iat": int(time.time()) + 600, "exp": int(time.time()) + 900},
+            {"iat": _from_now(600), "exp": _from_now(900)},
             "token_not_yet_valid",
             401,
         ),
@@ -81,6 +86,7 @@ def test_second_launch_updates_person_and_membership(client, platform, app):
     ],
 )
 def test_bad_launch_is_refused(client, platform, app, overrides, reason, status):
+    overrides = {k: v() if callable(v) else v for k, v in overrides.items()}
     response, _, _ = platform.launch(client, **overrides)
     assert response.status_code == status
     assert reason in response.get_data(as_text=True)

@@ -1,0 +1,98 @@
+"""Two staff members save the same assessment at the same moment.
+
+Both requests read revision N, then race to write: exactly one save wins
+and the other is told of the conflict; nothing is overwritten silently.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import event
+
+from lti_tool import assessments
+from lti_tool.db import db
+from lti_tool.models import Assessment, AuditEntry, Launch
+from lti_tool.services import services
+from tests.assessment_factory import all_at, world
+from tests.database.races import RACE_TIMEOUT
+from tests.platform_fake import FakePlatform
+
+
+def test_simultaneous_saves_one_wins_one_conflicts(app):
+    FakePlatform(app).register()
+    with app.app_context():
+        w = world()
+        course = w.course()
+        link = w.link(course)
+        learner = w.person(course, "learner", "learner")
+        mentor = w.person(course, "mentor", "mentor")
+        teacher = w.person(course, "teacher", "instructor")
+        submission = w.submission(link, learner)
+        first = assessments.save(
+            mentor, submission.id, revision=0, levels={"range": "2"}, notes={}
+        )
+        tokens = {}
+        for who in (mentor, teacher):
+            launch_id = w.launch(link, who, "staff")
+            tokens[launch_id] = services().tokens.issue(
+                db.session.get(Launch, launch_id)
+            )
+        db.session.commit()
+        revision, submission_id = first.revision, submission.id
+
+    posts = [
+        (
+            f"/assess/{launch_id}/submissions/{submission_id}",
+            {"lt": token, "revision": str(revision), "action": "draft"}
+            | {f"level-{k}": v for k, v in all_at(level).items()},
+        )
+        for (launch_id, token), level in zip(tokens.items(), (3, 4), strict=True)
+    ]
+    results = race(app, posts, "UPDATE ASSESSMENT")
+
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [303, 409], [r.get_data(as_text=True)[:300] for r in results]
+    loser = next(r for r in results if r.status_code == 409)
+    assert "saved this assessment at the same moment" in loser.get_data(as_text=True)
+    with app.app_context():
+        row = db.session.scalars(db.select(Assessment)).one()
+        assert row.revision == revision + 1
+        assert len(set(row.levels.values())) == 1 and len(row.levels) == 4
+        saves = db.session.scalars(
+            db.select(AuditEntry).where(AuditEntry.action == "draft_saved")
+        ).all()
+        assert len(saves) == 2  # the first draft and the one winner
+
+
+def race(app, posts, gate_sql: str) -> list:
+    """POST each ``(path, form)`` from its own thread, all reaching
+    ``gate_sql`` before any of them runs it."""
+    barrier = threading.Barrier(len(posts), timeout=RACE_TIMEOUT)
+    waited: set[int] = set()
+
+    def gate(conn, cursor, statement, parameters, context, executemany):
+        ident = threading.get_ident()
+        if statement.lstrip().upper().startswith(gate_sql) and ident not in waited:
+            waited.add(ident)
+            barrier.wait()
+
+    results: list = [None] * len(posts)
+
+    def post(i: int) -> None:
+        path, form = posts[i]
+        results[i] = app.test_client().post(path, data=form)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", gate)
+    try:
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(len(posts))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(RACE_TIMEOUT)
+    finally:
+        event.remove(engine, "before_cursor_execute", gate)
+    assert len(waited) == len(posts), "the requests did not race"
+    return results
