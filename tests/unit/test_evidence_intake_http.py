@@ -258,3 +258,17 @@ def test_word_limits_for_typed_text(app, platform, text, status, code):
     if code:
         assert response.get_json()["error"] == code
         assert counts(app)[0] == 0
+
+
+def test_refusals_log_a_reason_without_content(app, learner, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="pathmark")
+    submission = learner.start()
+    learner.post_file(submission, b"MZ" + b"secret-bytes" * 1000)
+    line = next(
+        r.getMessage() for r in caplog.records if "intake_refused" in r.getMessage()
+    )
+    assert "reason=executable" in line and "status=415" in line
+    assert "secret-bytes" not in caplog.text
+    assert learner.token not in caplog.text
