@@ -34,6 +34,7 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/launch.py
+	$(BIN)/python benchmarks/mint.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

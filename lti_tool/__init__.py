@@ -69,6 +69,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     from lti_tool import (
         assessment_pages,
+        authoring,
         deep_linking,
         errors,
         evidence_views,
@@ -84,6 +85,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(launch.bp)
     app.register_blueprint(deep_linking.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(authoring.bp)
     app.register_blueprint(assessment_pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(evidence_views.bp)
@@ -96,6 +98,14 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(setup_pages.bp)
     app.register_blueprint(admin.bp)
+
+    from lti_tool.badges import issuance as badge_issuance
+    from lti_tool.badges import staff as badge_staff
+    from lti_tool.badges import views as badge_views
+
+    badge_issuance.init_app(app)
+    app.register_blueprint(badge_views.bp)
+    app.register_blueprint(badge_staff.bp)
     errors.init_app(app)
     launch_context.init_app(app)
 

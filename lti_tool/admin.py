@@ -28,7 +28,7 @@ from werkzeug.exceptions import NotFound
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from lti_tool import admin_access
+from lti_tool import admin_access, registration
 from lti_tool import tool_configuration as tool
 from lti_tool.db import db
 from lti_tool.events import event
@@ -53,6 +53,12 @@ class SignInForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button: no fields but the CSRF token."""
+
+
+class DeploymentForm(FlaskForm):
+    deployment_id = StringField(
+        "Deployment ID", validators=[DataRequired(), Length(max=255)]
+    )
 
 
 @bp.after_request
@@ -160,6 +166,7 @@ def index():
         services=tool.SERVICES,
         keys=services().keyring.published(),
         form=ActionForm(),
+        deployment_form=DeploymentForm(),
         unknown_deployment=current_app.config["UNKNOWN_DEPLOYMENT"],
     )
 
@@ -208,6 +215,28 @@ def remove_deployment(dep_id: int):
         "deployment.removed",
         admin=g.admin.id,
         registration=reg_id,
+        deployment_id=deployment_id,
+    )
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/registrations/<int:reg_id>/deployments")
+def add_deployment(reg_id: int):
+    form = DeploymentForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            return _refuse(400, "Form expired", CSRF_ADVICE)
+        return _refuse(400, "Deployment ID missing", "Enter the deployment ID.")
+    reg = db.session.get(Registration, reg_id)
+    if reg is None:
+        raise NotFound("No such registration; another admin may have removed it.")
+    deployment_id = (form.deployment_id.data or "").strip()
+    registration.add_deployment(reg, deployment_id, Deployment.ACTIVE)
+    db.session.commit()
+    event(
+        "deployment.added",
+        admin=g.admin.id,
+        registration=reg.id,
         deployment_id=deployment_id,
     )
     return redirect(url_for("admin.index"))

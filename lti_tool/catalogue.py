@@ -23,6 +23,7 @@ from lti_tool.credentials import (
     definition_from_dict,
     definition_to_dict,
     pathway_from_dict,
+    pathway_to_dict,
 )
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -54,6 +55,13 @@ def digest(data: Mapping[str, Any]) -> str:
 def _normalised(data: Mapping[str, Any]) -> dict[str, Any]:
     """The data as the domain reads it, so defaults compare equal."""
     return definition_to_dict(definition_from_dict(data))
+
+
+def fingerprint(data: Mapping[str, Any]) -> str:
+    """The digest ``save`` stores for this credential data (version ignored)."""
+    normal = _normalised(data)
+    normal.pop("version", None)
+    return digest(normal)
 
 
 def definition(version_row: CredentialVersion) -> CredentialDefinition:
@@ -197,7 +205,8 @@ class Offer:
 
     @property
     def resource_id(self) -> str:
-        return str(self.version_id)
+        """The line item's ``resourceId``: credential key and version number."""
+        return f"{self.definition.key}@v{self.definition.version}"
 
 
 def offers(
@@ -254,6 +263,33 @@ def offers(
     return found
 
 
+@dataclass(frozen=True)
+class OfferGroup:
+    """Offers under one heading: a pathway, or the credentials in none."""
+
+    title: str
+    pathway: Pathway | None
+    offers: tuple[Offer, ...]
+
+
+def grouped(items: Iterable[Offer], paths: Iterable[Pathway]) -> list[OfferGroup]:
+    """Offers grouped by pathway, in each pathway's order; each offer once.
+
+    A credential in two pathways is listed under the first (by level, then
+    title); credentials in no pathway come last.
+    """
+    remaining = {o.key: o for o in items}
+    groups = []
+    for path in sorted(paths, key=lambda p: (p.level, p.title)):
+        members = tuple(remaining.pop(k) for k in path.credentials if k in remaining)
+        if members:
+            groups.append(OfferGroup(path.title, path, members))
+    if remaining:
+        title = "Other credentials" if groups else "Credentials"
+        groups.append(OfferGroup(title, None, tuple(remaining.values())))
+    return groups
+
+
 def facets(course_id: int | None = None) -> tuple[list[str], list[str]]:
     """The skills and levels in the catalogue, for the picker's filters."""
     items = offers(course_id)
@@ -306,7 +342,8 @@ def pathways() -> list[Pathway]:
 
 def save_pathway(data: Mapping[str, Any]) -> tuple[PathwayVersion, str]:
     """Save a valid pathway's data, versioned like credentials."""
-    data = {k: v for k, v in data.items() if k != "version"}
+    data = pathway_to_dict(pathway_from_dict(data))
+    data.pop("version", None)
     fingerprint = digest(data)
     row = db.session.scalar(select(PathwayRow).where(PathwayRow.key == data["key"]))
     current = None

@@ -12,6 +12,8 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from lti_tool import evidence_cli
 from lti_tool.admin_cli import admin as admin_group
+from lti_tool.badges.cli import register as register_badge_commands
+from lti_tool.catalogue_cli import catalogue_group
 from lti_tool.db import db
 
 
@@ -46,6 +48,10 @@ def init(sandbox: bool) -> None:
         click.echo(f"Created tool key {created.kid} in {keyring.folder}")
     else:
         click.echo(f"Tool keys present in {keyring.folder}")
+    from lti_tool.badges.issuance import badges
+
+    if badges().keys.ensure():
+        click.echo(f"Created badge issuer key in {badges().keys.folder}")
 
     from lti_tool import admin_access
 
@@ -61,6 +67,19 @@ def init(sandbox: bool) -> None:
         reg = register_sandbox(current_app)
         db.session.commit()
         click.echo(f"Sandbox platform registered: {reg.issuer} ({reg.client_id})")
+
+        from lti_tool.catalogue_io import CatalogueInvalid, import_example
+
+        try:
+            saved = import_example()
+        except CatalogueInvalid as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            raise click.ClickException(
+                "The example catalogue did not import."
+            ) from None
+        changed = sum(1 for s in saved if s.outcome != "unchanged")
+        click.echo(f"Example catalogue: {len(saved)} entries, {changed} changed")
 
 
 def _safe_url(url) -> str:
@@ -91,6 +110,8 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
     os.environ.setdefault("PATHMARK_BASE_URL", tool_url)
     os.environ.setdefault("PATHMARK_SANDBOX_URL", f"http://127.0.0.1:{sandbox_port}")
     os.environ.setdefault("PATHMARK_SANDBOX", "true")
+    # The sandbox's Dynamic Registration runs on 127.0.0.1.
+    os.environ.setdefault("PATHMARK_REGISTRATION_ALLOWED_NETWORKS", "127.0.0.0/8")
     app = create_app()
     sandbox = create_sandbox(
         tool_url=app.config["BASE_URL"],
@@ -100,10 +121,13 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
 
     import threading
 
+    from lti_tool.access_log import PathOnlyRequestHandler
+
+    quiet = {"threaded": True, "request_handler": PathOnlyRequestHandler}
     thread = threading.Thread(
         target=run_simple,
         args=("127.0.0.1", sandbox_port, sandbox),
-        kwargs={"threaded": True},
+        kwargs=quiet,
         daemon=True,
     )
     thread.start()
@@ -112,7 +136,7 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
     start_worker_thread(app)
     click.echo(f"Pathmark on {app.config['BASE_URL']}")
     click.echo(f"Sandbox LMS on http://127.0.0.1:{sandbox_port}  <- open this")
-    run_simple(host, port, app, threaded=True)
+    run_simple(host, port, app, **quiet)
 
 
 @main.command()
@@ -120,7 +144,15 @@ def dev(host: str, port: int, sandbox_port: int) -> None:
 @click.option("--workers", default=2, show_default=True)
 def serve(bind: str, workers: int) -> None:
     """Serve Pathmark with gunicorn."""
-    args = [
+    args = gunicorn_command(bind, workers)
+    os.execv(args[0], args)
+
+
+def gunicorn_command(bind: str, workers: int) -> list[str]:
+    """The gunicorn command line; its access log leaves out query strings."""
+    from lti_tool.access_log import GUNICORN_ACCESS_FORMAT
+
+    return [
         sys.executable,
         "-m",
         "gunicorn",
@@ -130,9 +162,10 @@ def serve(bind: str, workers: int) -> None:
         str(workers),
         "--access-logfile",
         "-",
+        "--access-logformat",
+        GUNICORN_ACCESS_FORMAT,
         "lti_tool.wsgi:app",
     ]
-    os.execv(sys.executable, args)
 
 
 @main.group()
@@ -247,5 +280,7 @@ def keys_list() -> None:
 
 
 main.add_command(admin_group)
+register_badge_commands(main)
+main.add_command(catalogue_group)
 main.add_command(evidence_cli.receipts)
 main.add_command(evidence_cli.evidence)

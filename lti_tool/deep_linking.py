@@ -18,6 +18,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
 from lti_tool import catalogue
+from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.launch_context import current_launch
 from lti_tool.models import Launch
@@ -29,7 +30,8 @@ bp = Blueprint("deep_linking", __name__)
 
 # Platforms' clocks differ: a few minutes, not seconds (LMS notes).
 RESPONSE_LIFETIME = 300
-LINE_ITEM_TAG = "pathmark-credential"
+# Grade sync (line_items.TAG) finds Pathmark's columns by this tag.
+LINE_ITEM_TAG = "pathmark"
 
 
 class PickerError(ValueError):
@@ -48,8 +50,10 @@ def _accepts_multiple(settings: dict[str, Any]) -> bool:
 def content_item(choice: catalogue.Offer, launch_url: str) -> dict[str, Any]:
     """One ``ltiResourceLink`` with its line item.
 
-    ``scoreMaximum`` is the rubric maximum and ``resourceId`` the id of the
-    exact credential version, which the launch reads back from ``custom``.
+    ``scoreMaximum`` is the rubric maximum, ``label`` the credential's
+    title and ``resourceId`` names the credential key and version
+    (``introduce-yourself@v2``); ``custom`` carries the exact version id,
+    which the launch reads back.
     """
     defn = choice.definition
     line_item = (
@@ -65,7 +69,11 @@ def content_item(choice: catalogue.Offer, launch_url: str) -> dict[str, Any]:
         .set_title(defn.title)
         .set_url(launch_url)
         .set_custom_params(
-            {"credential": defn.key, "credential_version": str(choice.version_id)}
+            {
+                "credential": defn.key,
+                "credential_version": str(choice.version_id),
+                "credential_version_number": str(defn.version),
+            }
         )
         .set_lineitem(line_item)
     )
@@ -124,10 +132,12 @@ def _render_picker(launch: Launch, error: str | None = None):
         "level": request.values.get("level", "").strip(),
     }
     skills, levels = catalogue.facets(launch.course_id)
+    found = catalogue.offers(launch.course_id, **query)
     return render_template(
         "staff/picker.html",
         launch=launch,
-        credentials=catalogue.offers(launch.course_id, **query),
+        credentials=found,
+        groups=catalogue.grouped(found, catalogue.pathways()),
         query=query,
         skills=skills,
         levels=levels,
@@ -154,6 +164,10 @@ def respond(launch_id: str):
 
     launch_url = current_app.config["BASE_URL"] + url_for("lti.launch")
     items = [content_item(c, launch_url) for c in chosen]
+    # A placed version is frozen: its gradebook column has this maximum.
+    for choice in chosen:
+        catalogue.mark_in_use(choice.version_id)
+    db.session.commit()
     token = services().keyring.sign(response_claims(launch, items))
     event(
         "deep_linking.returned",

@@ -46,23 +46,15 @@ REQUIRED_URLS = (
     "jwks_uri",
     "registration_endpoint",
 )
-# Instructure-hosted Canvas uses these issuers for every tenant, while the
-# configuration URL is on the tenant's own host (school.instructure.com).
-CANVAS_HOSTED_ISSUERS = frozenset(
-    {
-        "https://canvas.instructure.com",
-        "https://canvas.beta.instructure.com",
-        "https://canvas.test.instructure.com",
-    }
-)
 MAX_SHOWN = 500
 
 
 class RegistrationFailed(Exception):
     """Registration stopped; ``shown`` is safe and useful to show the admin.
 
-    ``step`` names where it stopped, for logs and tests: ``request``,
-    ``address``, ``configuration``, ``issuer``, ``platform`` or ``store``.
+    ``step`` names where it stopped, for logs and tests: ``disabled``,
+    ``request``, ``address``, ``configuration``, ``issuer``, ``platform`` or
+    ``store``.
     """
 
     def __init__(self, step: str, message: str, shown: str = "", status: int = 400):
@@ -85,14 +77,12 @@ class PlatformConfiguration:
     product_family_code: str
     scopes_supported: tuple[str, ...] | None
     messages_supported: tuple[str, ...] | None
+    # Substitution variables the platform supports (Moodle lists them).
+    variables: tuple[str, ...] | None = None
 
     @property
     def is_canvas(self) -> bool:
         return self.product_family_code.lower() == "canvas"
-
-    @property
-    def is_moodle(self) -> bool:
-        return self.product_family_code.lower() == "moodle"
 
 
 class PathmarkRegistration(DynamicRegistration):
@@ -146,7 +136,9 @@ class PathmarkRegistration(DynamicRegistration):
     def lti_registration_data(self) -> dict[str, Any]:
         data = super().lti_registration_data()
         config = data[tool.TOOL_CONFIGURATION]
-        config["custom_parameters"] = tool.custom_parameters(self.platform.is_canvas)
+        config["custom_parameters"] = tool.custom_parameters(
+            self.platform.is_canvas, self.platform.variables
+        )
         if self.platform.is_canvas:
             config[tool.CANVAS_PRIVACY_LEVEL] = tool.PRIVACY_LEVEL
         return data
@@ -184,12 +176,28 @@ def _strings(value: object) -> tuple[str, ...] | None:
     return tuple(v for v in value if isinstance(v, str))
 
 
-def issuer_trusted(issuer: str, config_url: str, product_family_code: str) -> bool:
-    """Does the configuration URL's host vouch for this issuer (DR 1.0, 3.5.1)?"""
-    if _host(issuer) == _host(config_url):
-        return True
-    hosted_canvas = issuer.rstrip("/") in CANVAS_HOSTED_ISSUERS
-    return product_family_code.lower() == "canvas" and hosted_canvas
+def issuer_trusted(issuer: str, config_url: str) -> bool:
+    """Does the configuration URL's host vouch for this issuer (DR 1.0, 3.5.1)?
+
+    Canvas serves its configuration on the issuer's host
+    (``https://canvas.instructure.com/api/lti/security/openid-configuration``
+    for hosted Canvas), Moodle on its ``wwwroot``, so no exception is made.
+    """
+    return bool(_host(issuer)) and _host(issuer) == _host(config_url)
+
+
+def _message_types(value: object) -> tuple[str, ...] | None:
+    """``messages_supported``: objects with ``type`` per the spec (Canvas),
+    or plain strings (Moodle)."""
+    if not isinstance(value, list):
+        return None
+    types = []
+    for item in value:
+        if isinstance(item, dict) and isinstance(item.get("type"), str):
+            types.append(item["type"])
+        elif isinstance(item, str):
+            types.append(item)
+    return tuple(types)
 
 
 def parse_configuration(body: dict[str, Any], config_url: str) -> PlatformConfiguration:
@@ -223,14 +231,13 @@ def parse_configuration(body: dict[str, Any], config_url: str) -> PlatformConfig
         )
     issuer = body["issuer"]
     family = str(platform.get("product_family_code") or "")  # type: ignore[union-attr]
-    if not issuer_trusted(issuer, config_url, family):
+    if not issuer_trusted(issuer, config_url):
         raise RegistrationFailed(
             "issuer",
             "The platform's issuer does not match the host of its configuration "
             "URL, so Pathmark cannot trust it.",
             shown=f"Issuer: {issuer[:200]} · configuration host: {_host(config_url)}",
         )
-    messages = platform.get("messages_supported")  # type: ignore[union-attr]
     return PlatformConfiguration(
         issuer=issuer,
         authorization_endpoint=body["authorization_endpoint"],
@@ -239,15 +246,8 @@ def parse_configuration(body: dict[str, Any], config_url: str) -> PlatformConfig
         registration_endpoint=body["registration_endpoint"],
         product_family_code=family,
         scopes_supported=_strings(body.get("scopes_supported")),
-        messages_supported=(
-            tuple(
-                m["type"]
-                for m in messages
-                if isinstance(m, dict) and isinstance(m.get("type"), str)
-            )
-            if isinstance(messages, list)
-            else None
-        ),
+        messages_supported=_message_types(platform.get("messages_supported")),  # type: ignore[union-attr]
+        variables=_strings(platform.get("variables")),  # type: ignore[union-attr]
     )
 
 
@@ -263,7 +263,7 @@ def platform_error_text(answer: Answer) -> str:
         body = None
     parts: list[str] = []
     if isinstance(body, dict):
-        for key in ("error", "error_description", "message"):
+        for key in ("error", "error_description", "message", "errorMessage"):
             if isinstance(body.get(key), str):
                 parts.append(body[key])
         errors = body.get("errors")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, tuple_, update
 
 from lti_tool import score_payloads as payloads
 from lti_tool.db import db
@@ -217,84 +217,123 @@ def reap(now: datetime) -> int:
     return result.rowcount
 
 
-def claim_next(now: datetime, lease: timedelta, skip: set[int]) -> Row | None:
-    """Take the next due row for this worker, or None when none is due."""
-    candidates = db.session.scalars(
+def claim_batch(now: datetime, lease: timedelta, size: int) -> list[Row]:
+    """Take up to ``size`` due rows for this worker, in due order.
+
+    The rows come back detached from the session: plain snapshots that
+    later commits do not reload.
+    """
+    candidates = (
         select(Row.id)
         .where(Row.status == Row.PENDING, Row.next_try_at <= now)
         .order_by(Row.next_try_at, Row.id)
-        .limit(20)
+        .limit(size)
+    )
+    token = secrets.token_hex(8)
+    db.session.execute(
+        update(Row)
+        .where(Row.id.in_(candidates.scalar_subquery()), Row.status == Row.PENDING)
+        .values(
+            status=Row.SENDING,
+            claim=token,
+            lease_until=now + lease,
+            attempts=Row.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    rows = db.session.scalars(
+        select(Row)
+        .where(Row.claim == token)
+        .order_by(Row.next_try_at, Row.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    for row in rows:
+        db.session.expunge(row)
+    db.session.commit()
+    return list(rows)
+
+
+def release_claim(row: Row, now: datetime, wait: timedelta) -> None:
+    """Give a claimed row back untouched, due again after ``wait``."""
+    db.session.execute(
+        update(Row)
+        .where(Row.id == row.id, Row.claim == row.claim)
+        .values(
+            status=Row.PENDING,
+            claim=None,
+            lease_until=None,
+            attempts=Row.attempts - 1,
+            next_try_at=now + wait,
+        )
+    )
+    db.session.commit()
+
+
+def order_checks(rows: list[Row]) -> dict[int, str]:
+    """Per claimed row: ``"newer"`` when a later score for the learner and
+    line item exists, ``"older_in_flight"`` when another worker is sending
+    an earlier one, else ``""``. One query for the whole batch."""
+    keys = {(r.resource_link_id, r.person_id) for r in rows}
+    siblings = db.session.execute(
+        select(
+            Row.id,
+            Row.resource_link_id,
+            Row.person_id,
+            Row.timestamp,
+            Row.status,
+            Row.claim,
+        ).where(
+            tuple_(Row.resource_link_id, Row.person_id).in_(list(keys)),
+        )
     ).all()
     db.session.commit()
-    for row_id in candidates:
-        if row_id in skip:
-            continue
-        token = secrets.token_hex(8)
-        taken = db.session.execute(
-            update(Row)
-            .where(Row.id == row_id, Row.status == Row.PENDING)
-            .values(
-                status=Row.SENDING,
-                claim=token,
-                lease_until=now + lease,
-                attempts=Row.attempts + 1,
-            )
-        ).rowcount
-        db.session.commit()
-        if taken == 1:
-            return db.session.scalar(
-                select(Row)
-                .where(Row.id == row_id)
-                .execution_options(populate_existing=True)
-            )
-    return None
+    live = (Row.PENDING, Row.SENDING, Row.SENT)
+    found: dict[int, str] = {}
+    for row in rows:
+        mine = [
+            s
+            for s in siblings
+            if (s.resource_link_id, s.person_id)
+            == (row.resource_link_id, row.person_id)
+            and s.id != row.id
+        ]
+        if any(s.timestamp > row.timestamp and s.status in live for s in mine):
+            found[row.id] = "newer"
+        elif any(
+            s.timestamp < row.timestamp
+            and s.status == Row.SENDING
+            and s.claim != row.claim
+            for s in mine
+        ):
+            found[row.id] = "older_in_flight"
+        else:
+            found[row.id] = ""
+    return found
 
 
-def newer_exists(row: Row) -> bool:
-    """Another score for this learner and line item came later."""
-    return (
-        db.session.scalar(
-            select(Row.id)
-            .where(
-                Row.resource_link_id == row.resource_link_id,
-                Row.person_id == row.person_id,
-                Row.timestamp > row.timestamp,
-                Row.status.in_((Row.PENDING, Row.SENDING, Row.SENT)),
-            )
-            .limit(1)
+def finish_many(claim: str, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
+    """Record outcomes of rows this worker still holds under ``claim``."""
+    table = Row.__table__
+    names = list(outcomes[0][1])
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.claim == claim)
+        .values(
+            claim=None,
+            lease_until=None,
+            **{name: bindparam("v_" + name) for name in names},
         )
-        is not None
     )
-
-
-def older_in_flight(row: Row) -> bool:
-    """An earlier score for this learner is being sent by another worker."""
-    return (
-        db.session.scalar(
-            select(Row.id)
-            .where(
-                Row.resource_link_id == row.resource_link_id,
-                Row.person_id == row.person_id,
-                Row.timestamp < row.timestamp,
-                Row.status == Row.SENDING,
-            )
-            .limit(1)
-        )
-        is not None
-    )
-
-
-def finish(row: Row, now: datetime, **values: Any) -> bool:
-    """Record the outcome, if this worker still holds the row."""
-    values.setdefault("claim", None)
-    values.setdefault("lease_until", None)
-    done = db.session.execute(
-        update(Row).where(Row.id == row.id, Row.claim == row.claim).values(**values)
-    ).rowcount
+    params = [
+        {"row_id": row_id, **{"v_" + k: v for k, v in values.items()}}
+        for row_id, values in outcomes
+    ]
+    done = db.session.execute(statement, params).rowcount
     db.session.commit()
-    if done != 1:
-        event("grade.lease_lost", delivery=row.id)
-    return done == 1
+    # Some drivers give no row count for many rows at once (-1).
+    if 0 <= done < len(outcomes):
+        event("grade.lease_lost", claim=claim, lost=len(outcomes) - done)
 
 
 def retry_failed(ids: list[int] | None, now: datetime) -> int:

@@ -69,6 +69,8 @@ class AgsClient:
         self.http = http
         self.tokens = tokens
         self.timeout = timeout
+        # A send may take a token request and a score post, each this long.
+        self.timeout_margin = timedelta(seconds=3 * timeout)
 
     def call(self, reg, scopes, method, url, headers=None, **kwargs):
         for attempt in (1, 2):
@@ -119,7 +121,14 @@ def retry_delay(
     return timedelta(seconds=ceiling / 2 + rng() * ceiling / 2)
 
 
-NOT_GRADABLE_HINTS = ("incorrect score received", "user", "student", "enrol")
+# How Moodle and Canvas word "this person has no grade here".
+NOT_GRADABLE_HINTS = (
+    "incorrect score received",
+    "not a student",
+    "user not found",
+    "not found in course",
+    "not enrolled",
+)
 
 
 def classify(response: requests.Response, row: Row) -> Outcome:
@@ -174,36 +183,62 @@ class GradeSync:
         self.lease = lease
         self.clock = clock
         self.rng = rng
+        # Detached registrations, read once per drain.
+        self._registrations: dict[int, Registration | None] = {}
+        if lease <= self.ags.timeout_margin:
+            raise ValueError("grade_lease_seconds must exceed 3 x http_timeout")
 
-    def drain(self, limit: int | None = None) -> Counter[str]:
-        """Send every due row once; counts of outcomes by reason."""
+    def drain(self, limit: int | None = None, batch: int = 10) -> Counter[str]:
+        """Send every due row once; counts of outcomes by reason.
+
+        Rows are claimed in batches and their outcomes recorded together at
+        the end of a batch (or sooner when the batch runs long): a crash in
+        between leaves them to be resent in doubt, which is harmless.
+        """
         counts: Counter[str] = Counter()
         outbox.reap(self.clock())
-        deferred: set[int] = set()
+        self._registrations = {}
         while limit is None or sum(counts.values()) < limit:
-            row = outbox.claim_next(self.clock(), self.lease, deferred)
-            if row is None:
+            size = batch if limit is None else min(batch, limit - sum(counts.values()))
+            rows = outbox.claim_batch(self.clock(), self.lease, size)
+            if not rows:
                 break
-            outcome = self.deliver(row)
-            if outcome.reason == "deferred":
-                deferred.add(row.id)
-            counts[outcome.reason] += 1
+            order = outbox.order_checks(rows)
+            done: list[tuple[Row, dict]] = []
+            for row in rows:
+                left = row.lease_until - self.clock()
+                if left < self.ags.timeout_margin:
+                    self._flush(row.claim, done)
+                    # Too little of the lease left to send and record safely.
+                    outbox.release_claim(row, self.clock(), timedelta(0))
+                    continue
+                outcome = self._decide(row, order[row.id])
+                counts[outcome.reason] += 1
+                done.append((row, self._values(row, outcome)))
+                if left < self.lease / 2:
+                    self._flush(row.claim, done)
+            self._flush(rows[0].claim, done)
         return counts
 
-    def deliver(self, row: Row) -> Outcome:
-        """Send one claimed row and record what became of it."""
-        if outbox.newer_exists(row):
-            outcome = Outcome(Row.SUPERSEDED, "superseded_here")
-        elif outbox.older_in_flight(row):
-            outcome = Outcome(Row.PENDING, "deferred")
-        else:
-            outcome = self._send(row)
-        self._record(row, outcome)
-        return outcome
+    def _decide(self, row: Row, order: str) -> Outcome:
+        if order == "newer":
+            return Outcome(Row.SUPERSEDED, "superseded_here")
+        if order == "older_in_flight":
+            return Outcome(Row.PENDING, "deferred")
+        return self._send(row)
+
+    def _registration(self, reg_id: int) -> Registration | None:
+        cache = self._registrations
+        if reg_id not in cache:
+            reg = db.session.get(Registration, reg_id)
+            if reg is not None:
+                db.session.expunge(reg)
+            db.session.commit()
+            cache[reg_id] = reg
+        return cache[reg_id]
 
     def _send(self, row: Row) -> Outcome:
-        reg = db.session.get(Registration, row.registration_id)
-        db.session.commit()
+        reg = self._registration(row.registration_id)
         if reg is None:
             return Outcome(Row.FAILED, "no_registration", None, "platform removed")
         try:
@@ -263,32 +298,35 @@ class GradeSync:
             headers={"Content-Type": payloads.SCORE_MEDIA_TYPE},
         )
 
-    def _record(self, row: Row, outcome: Outcome) -> None:
+    def _values(self, row: Row, outcome: Outcome) -> dict:
+        """The row's columns after this outcome; logs the attempt."""
         now = self.clock()
-        values: dict = {
+        values = {
             "status": outcome.status,
+            "outcome": outcome.reason,
             "last_status": outcome.http_status,
             "last_message": outcome.message[:MESSAGE_LIMIT],
+            "sent_at": row.sent_at,
+            "next_try_at": row.next_try_at,
+            "attempts": row.attempts,
+            "in_doubt": row.in_doubt,
         }
         if outcome.status == Row.SENT:
-            values.update(sent_at=now, outcome=outcome.reason, in_doubt=False)
+            values.update(sent_at=now, in_doubt=False)
+        elif outcome.reason in ("deferred", "line_item_lookup"):
+            # Not an attempt: another worker holds what this row waits for.
+            values.update(next_try_at=now + timedelta(seconds=1))
+            values["attempts"] -= 1
         elif outcome.status == Row.PENDING:
-            if outcome.reason in ("deferred", "line_item_lookup"):
-                delay = timedelta(seconds=1)
-                values["attempts"] = row.attempts - 1
-            else:
-                delay = retry_delay(
-                    row.attempts,
-                    outcome.retry_after,
-                    now,
-                    self.retry_base,
-                    self.retry_cap,
-                    self.rng,
-                )
-            values.update(next_try_at=now + delay, outcome=outcome.reason)
-        else:
-            values["outcome"] = outcome.reason
-        outbox.finish(row, now, **values)
+            delay = retry_delay(
+                row.attempts,
+                outcome.retry_after,
+                now,
+                self.retry_base,
+                self.retry_cap,
+                self.rng,
+            )
+            values["next_try_at"] = now + delay
         event(
             "grade.send",
             delivery=row.id,
@@ -299,6 +337,13 @@ class GradeSync:
             outcome=outcome.reason,
             result=outcome.status,
         )
+        return values
+
+    @staticmethod
+    def _flush(claim: str | None, done: list[tuple[Row, dict]]) -> None:
+        if done and claim:
+            outbox.finish_many(claim, [(row.id, values) for row, values in done])
+        done.clear()
 
 
 def build(app: Flask, http: requests.Session, keyring) -> GradeSync:

@@ -108,17 +108,22 @@ def login() -> Response:
         )
 
     storage_target = params.get("lti_storage_target") or None
-    login_state = LoginState(
-        state=secrets.token_urlsafe(32),
-        nonce=secrets.token_urlsafe(32),
-        registration_id=reg.id,
-        target_link_uri=target,
-        storage_target=storage_target,
-        storage_origin=origin_of(reg.auth_login_url) if storage_target else None,
-        login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
-        created_at=utcnow(),
+    state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    # Read before the commit, which expires loaded rows (a reload costs a query).
+    reg_id, client_id, auth_login_url = reg.id, reg.client_id, reg.auth_login_url
+    storage_origin = origin_of(auth_login_url) if storage_target else None
+    db.session.add(
+        LoginState(
+            state=state,
+            nonce=nonce,
+            registration_id=reg_id,
+            target_link_uri=target,
+            storage_target=storage_target,
+            storage_origin=storage_origin,
+            login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
+            created_at=utcnow(),
+        )
     )
-    db.session.add(login_state)
     db.session.commit()
 
     auth_params = {
@@ -126,22 +131,22 @@ def login() -> Response:
         "response_type": "id_token",
         "response_mode": "form_post",
         "prompt": "none",
-        "client_id": reg.client_id,
+        "client_id": client_id,
         # The launch URL registered with the platform, not the deep target:
         # platforms check redirect_uri against their list.
         "redirect_uri": base + url_for("lti.launch"),
-        "state": login_state.state,
-        "nonce": login_state.nonce,
+        "state": state,
+        "nonce": nonce,
         "login_hint": login_hint,
     }
     if params.get("lti_message_hint"):
         auth_params["lti_message_hint"] = params["lti_message_hint"]
-    separator = "&" if "?" in reg.auth_login_url else "?"
-    auth_url = reg.auth_login_url + separator + urlencode(auth_params)
+    separator = "&" if "?" in auth_login_url else "?"
+    auth_url = auth_login_url + separator + urlencode(auth_params)
 
     event(
         "login.started",
-        registration=reg.id,
+        registration=reg_id,
         platform_storage=bool(storage_target),
         new_window=bool(params.get(NEW_WINDOW_PARAM)),
     )
@@ -151,14 +156,14 @@ def login() -> Response:
                 "lti/storage_login.html",
                 auth_url=auth_url,
                 target=storage_target,
-                origin=login_state.storage_origin,
-                key=STATE_COOKIE_PREFIX + login_state.state,
-                value=login_state.nonce,
+                origin=storage_origin,
+                key=STATE_COOKIE_PREFIX + state,
+                value=nonce,
             )
         )
     else:
         response = redirect(auth_url, code=302)
-    _set_state_cookie(response, login_state.state)
+    _set_state_cookie(response, state)
     return response
 
 
@@ -219,6 +224,7 @@ def launch() -> Response:
         )
 
     launch_row = record_launch(validated, pending_state=None if bound else state)
+    accepted = _accepted(launch_row)  # read before the commit expires the row
     db.session.commit()
 
     if not bound:
@@ -228,12 +234,12 @@ def launch() -> Response:
                 target=validated.login.storage_target,
                 origin=validated.login.storage_origin,
                 key=STATE_COOKIE_PREFIX + state,
-                launch_id=launch_row.id,
+                launch_id=accepted["launch"],
                 confirm_url=url_for("lti.confirm_storage"),
             )
         )
-    _log_accepted(launch_row, "cookie")
-    return _after_launch(launch_row)
+    event("launch.accepted", **accepted, binding="cookie")
+    return _after_launch(accepted)
 
 
 @bp.route("/lti/launch/confirm", methods=["POST"])
@@ -262,32 +268,33 @@ def confirm_storage() -> Response:
         raise LaunchRefused(Reason.REPLAYED_STATE, "launch confirmed twice")
     db.session.commit()
     db.session.refresh(launch_row)
-    _log_accepted(launch_row, "platform_storage")
-    return _after_launch(launch_row)
+    accepted = _accepted(launch_row)
+    event("launch.accepted", **accepted, binding="platform_storage")
+    return _after_launch(accepted)
 
 
-def _log_accepted(launch_row: Launch, binding: str) -> None:
-    event(
-        "launch.accepted",
-        launch=launch_row.id,
-        registration=launch_row.registration_id,
-        deployment=launch_row.deployment_id,
-        course=launch_row.course_id,
-        link=launch_row.resource_link_id,
-        message=launch_row.message_type,
-        role=launch_row.course_role,
-        binding=binding,
-    )
+def _accepted(launch_row: Launch) -> dict[str, str | int | None]:
+    """The ids a launch is logged with and redirected by, as plain values."""
+    return {
+        "launch": launch_row.id,
+        "registration": launch_row.registration_id,
+        "deployment": launch_row.deployment_id,
+        "course": launch_row.course_id,
+        "link": launch_row.resource_link_id,
+        "message": launch_row.message_type,
+        "role": launch_row.course_role,
+    }
 
 
-def _after_launch(launch_row: Launch) -> Response:
-    token = services().tokens.issue(launch_row)
-    if launch_row.message_type == MessageType.DEEP_LINKING:
+def _after_launch(accepted: dict[str, str | int | None]) -> Response:
+    launch_id = str(accepted["launch"])
+    token = services().tokens.issue(launch_id)
+    if accepted["message"] == MessageType.DEEP_LINKING:
         endpoint = "deep_linking.picker"
     else:
         endpoint = "pages.activity"
     return redirect(
-        url_for(endpoint, launch_id=launch_row.id, **{TOKEN_PARAM: token}), code=303
+        url_for(endpoint, launch_id=launch_id, **{TOKEN_PARAM: token}), code=303
     )
 
 

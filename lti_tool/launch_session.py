@@ -22,8 +22,8 @@ class LaunchTokens:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="pathmark-launch")
         self.max_age = max_age
 
-    def issue(self, launch: Launch) -> str:
-        return self._serializer.dumps({"l": launch.id})
+    def issue(self, launch_id: str) -> str:
+        return self._serializer.dumps({"l": launch_id})
 
     def launch_id(self, token: str | None) -> str:
         """The launch a token names; refuse a missing, forged or old one."""

@@ -178,9 +178,8 @@ class IdTokenLaunch(MessageLaunch):
                 "no registration",
                 shown=f"Issuer: {iss} · Client ID: {client_id}",
             )
-        self._registration = registrations.to_lti_registration(
-            self._reg_row, self._tool_config.keyring
-        )
+        # pylti1p3's own Registration object is not built: it serialises the
+        # tool's private key, and nothing in a launch's validation reads it.
         return self
 
     def validate_jwt_signature(self) -> IdTokenLaunch:

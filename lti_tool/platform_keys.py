@@ -76,9 +76,18 @@ class PlatformKeys:
         if row is None:
             row = PlatformKeySet(url=url, keys=keys, fetched_at=utcnow())
             db.session.add(row)
-        else:
-            row.keys = keys
-            row.fetched_at = utcnow()
+            try:
+                db.session.commit()
+                return row
+            except IntegrityError:
+                # Another worker stored this key set first (the first
+                # launches of a class arrive together): update theirs.
+                db.session.rollback()
+                row = db.session.get(PlatformKeySet, url, populate_existing=True)
+                if row is None:
+                    raise KeySetError(f"cannot store the key set of {url}") from None
+        row.keys = keys
+        row.fetched_at = utcnow()
         # Commit now: the key set is shared state, whatever the launch does.
         try:
             db.session.commit()

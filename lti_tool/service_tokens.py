@@ -160,6 +160,9 @@ class ServiceTokens:
                     ServiceToken.id == row.id,
                     (ServiceToken.refreshing_until.is_(None))
                     | (ServiceToken.refreshing_until < now),
+                    # Still no usable token: another worker may have just
+                    # stored one since this worker read the row.
+                    ServiceToken.access_token == row.access_token,
                 )
                 .values(refreshing_until=now + REFRESH_LEASE)
             ).rowcount

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
@@ -36,8 +37,6 @@ def outbound_client() -> OutboundClient:
 
 
 def _origin(url: str) -> str:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     if parts.scheme in {"http", "https"} and parts.netloc:
         return f"{parts.scheme}://{parts.netloc}"
@@ -47,6 +46,18 @@ def _origin(url: str) -> str:
 @bp.get("/lti/register")
 def register() -> Response | tuple[str, int]:
     """Dynamic Registration: the platform opens this in a frame or window."""
+    if not current_app.config["DYNAMIC_REGISTRATION"]:
+        failure = RegistrationFailed(
+            "disabled",
+            "Dynamic Registration is turned off on this Pathmark. Its "
+            "administrator can turn it on (setting dynamic_registration) or "
+            "give you the values for a manual set-up.",
+            status=403,
+        )
+        html = render_template(
+            "setup/register_failed.html", failure=failure, config_url=""
+        )
+        return html, failure.status
     config_url = request.args.get("openid_configuration", "").strip()
     token = request.args.get("registration_token", "").strip()
     registrar = Registrar(outbound_client(), tool_urls())
@@ -79,6 +90,7 @@ def register() -> Response | tuple[str, int]:
         "setup/registered.html",
         registration=reg,
         deployments=deployments,
+        unknown_deployment=current_app.config["UNKNOWN_DEPLOYMENT"],
     )
     return Response(html)
 

@@ -114,11 +114,21 @@ class ToolUrls:
         return [self.launch]
 
 
-def custom_parameters(canvas: bool) -> dict[str, str]:
-    """The custom parameters to ask for; Canvas's own only from Canvas."""
+def custom_parameters(
+    canvas: bool, variables: tuple[str, ...] | None = None
+) -> dict[str, str]:
+    """The custom parameters to ask for; Canvas's own only from Canvas.
+
+    With ``variables`` (the platform's list of supported substitutions),
+    parameters it cannot substitute are left out, since it would send the
+    literal ``$Name`` instead.
+    """
     params = dict(CUSTOM_PARAMETERS)
     if canvas:
         params.update(CANVAS_CUSTOM_PARAMETERS)
+    if variables is not None:
+        known = set(variables)
+        params = {k: v for k, v in params.items() if v.lstrip("$") in known}
     return params
 
 

@@ -158,7 +158,21 @@ class AgsPeer:
         app.add_url_rule(
             "/lineitems/<int:item_id>/lineitem/results", view_func=self._results
         )
+        # Set-up and counters for a peer running in another process.
+        app.add_url_rule("/_admin", view_func=self._admin, methods=["GET", "POST"])
         return app
+
+    def _admin(self):
+        if request.method == "GET":
+            return jsonify(
+                accepted=len(self.accepted),
+                token_requests=self.token_requests,
+                refusals=dict(self.refusals),
+            )
+        body = request.get_json(force=True)
+        self.gradable.update(body.get("gradable", []))
+        items = [self.add_line_item(**f) for f in body.get("line_items", [])]
+        return jsonify(line_items=items)
 
     def _token(self):
         self.token_requests += 1
@@ -320,3 +334,59 @@ class AgsPeer:
                 return 422, "User not found in course or is not a student"
             return 400, "Incorrect score received"
         return None
+
+
+class RemotePeer:
+    """The handle ``seed`` needs, for a peer served by ``python -m``."""
+
+    def __init__(self, base: str):
+        import requests
+
+        self.base = base
+        self.token_url = f"{base}/token"
+        self.lineitems_url = f"{base}/lineitems"
+        self.http = requests.Session()
+        self.gradable = _RemoteSet(self)
+
+    def lineitem_url(self, item_id: int) -> str:
+        return f"{self.base}/lineitems/{item_id}/lineitem?type_id=3"
+
+    def admin(self, **body: Any) -> dict[str, Any]:
+        if body:
+            return self.http.post(f"{self.base}/_admin", json=body).json()
+        return self.http.get(f"{self.base}/_admin").json()
+
+    def add_line_item(self, **fields: Any) -> int:
+        return self.admin(line_items=[fields])["line_items"][0]
+
+
+class _RemoteSet:
+    def __init__(self, peer: RemotePeer):
+        self.peer = peer
+
+    def add(self, user: str) -> None:
+        self.peer.admin(gradable=[user])
+
+
+def main() -> None:
+    """Serve a peer until stdin closes; print its port first."""
+    import argparse
+    import logging
+    import sys
+    from pathlib import Path
+
+    from lti_tool.keys import KeyRing
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keys-dir", required=True)
+    parser.add_argument("--client-id", required=True)
+    args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    peer = AgsPeer(KeyRing(Path(args.keys_dir)).jwks, args.client_id).start()
+    print(peer.port, flush=True)
+    sys.stdin.read()
+    peer.stop()
+
+
+if __name__ == "__main__":
+    main()

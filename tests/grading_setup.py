@@ -164,7 +164,9 @@ def release(seeded: Seeded, sub: str, given=9.0, maximum=12.0, assessment_id=1):
             released_at=datetime.now(UTC),
             score_given=given,
             score_maximum=maximum,
-            mastery=True,
+            # No mastery: these events name no real credential version, and
+            # a mastery release would (rightly) make the badge receiver refuse.
+            mastery=False,
             levels={"Fluency": 3, "Accuracy": 4},
             comment="Mastery reached.",
         ),

@@ -3,8 +3,13 @@
 Strict like a real LMS: the registration endpoint refuses a missing or
 wrong bearer token, a body that is not JSON, and a body that lacks what
 LTI DR 1.0 requires of a tool. ``flavour`` picks Moodle's or Canvas's
-configuration and error shapes. Other paths misbehave on purpose: a slow
-drip, an oversized answer, an HTML page.
+shapes, as their sources write them: Moodle lists ``messages_supported``
+as strings and its substitution ``variables``, answers errors as plain
+text and returns the new tool's id as ``deployment_id``; Canvas lists
+message objects with placements, answers validation errors as 422 with
+``{"errors": [...]}`` and a bad token as ``{"errorMessage": ...}``, and
+returns no deployment (Canvas makes one per install, later). Other paths
+misbehave on purpose: a slow drip, an oversized answer, an HTML page.
 """
 
 from __future__ import annotations
@@ -38,12 +43,13 @@ class RegistrationPlatform:
         self.base_url = ""  # set once served
         self.issuer: str | None = None  # None: the base URL
         self.client_id = "tool-client-42"
-        self.deployment_id = "7" if flavour == "moodle" else "189:7f95c4a1"
+        self.deployment_id = "7" if flavour == "moodle" else None
         self.registrations: list[dict[str, Any]] = []
         self.config_requests = 0
         self.omit: set[str] = set()
         self.registration_endpoint: str | None = None
         self.drip_seconds = 0.0
+        self.refuse_with: str | None = None  # a validation error to answer
 
     # -- what the platform publishes -------------------------------------
     def configuration(self) -> dict[str, Any]:
@@ -83,18 +89,35 @@ class RegistrationPlatform:
             "subject_types_supported": ["public", "pairwise"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "claims_supported": ["sub", "iss", "name", "given_name", "email"],
-            PLATFORM_CONFIGURATION: {
-                "product_family_code": self.flavour,
-                "version": "4.3" if self.flavour == "moodle" else "cloud",
-                "messages_supported": [
-                    {"type": "LtiResourceLinkRequest"},
-                    {"type": "LtiDeepLinkingRequest"},
-                ],
-            },
+            PLATFORM_CONFIGURATION: self.platform_configuration(),
         }
         for key in self.omit:
             config.pop(key, None)
         return config
+
+    def platform_configuration(self) -> dict[str, Any]:
+        if self.flavour == "moodle":
+            return {
+                "product_family_code": "moodle",
+                "version": "4.3",
+                "messages_supported": [
+                    "LtiResourceLinkRequest",
+                    "LtiDeepLinkingRequest",
+                ],
+                "placements": ["AddContentMenu"],
+                "variables": ["Context.id", "Context.id.history", "User.id"],
+            }
+        return {
+            "product_family_code": "canvas",
+            "version": "OpenSource",
+            "messages_supported": [
+                {"type": "LtiResourceLinkRequest", "placements": ["course_navigation"]},
+                {
+                    "type": "LtiDeepLinkingRequest",
+                    "placements": ["assignment_selection", "link_selection"],
+                },
+            ],
+        }
 
     # -- WSGI -------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -104,8 +127,13 @@ class RegistrationPlatform:
 
     def route(self, request: Request) -> Response:
         path = request.path
-        if path.endswith("openid-configuration"):
+        if "openid-configuration" in path:
             self.config_requests += 1
+            if (
+                self.flavour == "canvas"
+                and request.args.get("registration_token") != self.token
+            ):
+                return _json({"errorMessage": "registration token required"}, 401)
             return _json(self.configuration())
         if path in ("/api/lti/registrations", "/mod/lti/openid-registration.php"):
             return self.register(request)
@@ -137,28 +165,39 @@ class RegistrationPlatform:
         if request.method != "POST":
             return Response("method not allowed", status=405)
         if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return self.error(401, "invalid_token", "registration token not valid")
+            return self.token_error(request.headers.get("Authorization"))
         if request.mimetype != "application/json":
-            return self.error(400, "invalid_client_metadata", "body must be JSON")
+            return self.invalid("body must be JSON")
         try:
             body = json.loads(request.get_data())
         except ValueError:
-            return self.error(400, "invalid_client_metadata", "body is not JSON")
+            return self.invalid("body is not JSON")
         problems = check_registration(body)
+        if self.refuse_with:
+            problems.append(self.refuse_with)
         if problems:
-            return self.error(400, "invalid_client_metadata", "; ".join(problems))
+            return self.invalid("; ".join(problems))
         self.registrations.append(body)
         answer = dict(body)
         answer["client_id"] = self.client_id
         answer[TOOL_CONFIGURATION] = dict(body[TOOL_CONFIGURATION])
-        answer[TOOL_CONFIGURATION]["deployment_id"] = self.deployment_id
+        if self.deployment_id is not None:
+            answer["application_type"] = ["web"]  # as Moodle writes it
+            answer[TOOL_CONFIGURATION]["deployment_id"] = self.deployment_id
         return _json(answer)
 
-    def error(self, status: int, code: str, description: str) -> Response:
+    def token_error(self, header: str | None) -> Response:
         if self.flavour == "canvas":
-            # Canvas: 422 with a list of errors, not the OAuth shape.
-            return _json({"errors": [{"field": code, "message": description}]}, 422)
-        return _json({"error": code, "error_description": description}, status)
+            return _json({"errorMessage": "JWT did not include expected contents"}, 401)
+        message = "missing_registration_token" if not header else "token_already_used"
+        return Response(message, status=401, mimetype="text/plain")
+
+    def invalid(self, description: str) -> Response:
+        if self.flavour == "canvas":
+            return _json(
+                {"errors": [{"field": "registration", "message": description}]}, 422
+            )
+        return Response(description, status=400, mimetype="text/plain")
 
 
 def check_registration(body: Any) -> list[str]:

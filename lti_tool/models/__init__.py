@@ -2,9 +2,11 @@
 
 from lti_tool.models.admin import AdminUser
 from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
+from lti_tool.models.badges import BadgeAward, BadgeStatusList
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
+    CredentialDraft,
     CredentialVersion,
     Pathway,
     PathwayVersion,
@@ -29,9 +31,12 @@ __all__ = [
     "Artefact",
     "Assessment",
     "AuditEntry",
+    "BadgeAward",
+    "BadgeStatusList",
     "Course",
     "CourseCredential",
     "Credential",
+    "CredentialDraft",
     "CredentialVersion",
     "Deployment",
     "GradeLineItem",

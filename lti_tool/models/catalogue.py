@@ -139,3 +139,32 @@ class PathwayVersion(db.Model):
     in_use: Mapped[bool] = mapped_column(default=False)
 
     pathway: Mapped[Pathway] = relationship(back_populates="versions")
+
+
+class CredentialDraft(db.Model):
+    """Unpublished edits to a credential, saved from the authoring form.
+
+    A draft may be incomplete or invalid; publishing checks it and saves it
+    as a version (``catalogue.save``). One draft per key and scope.
+    """
+
+    __tablename__ = "credential_draft"
+    __table_args__ = (UniqueConstraint("scope", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(String(40), default=TOOL_SCOPE)
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
+    # The credential this draft edits or copies, if any.
+    based_on_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credential.id", ondelete="SET NULL")
+    )
+    # The form's values, as the authoring form reads and writes them.
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -42,11 +42,18 @@ def create_sandbox(
     app.config.update(
         SECRET_KEY=secrets.token_urlsafe(32),
         SESSION_COOKIE_NAME="sandbox_session",
+        # Like a real LMS's session: sent with the authorization request
+        # that reaches the sandbox inside the tool's cross-site iframe.
+        # Browsers accept Secure cookies from http://127.0.0.1 and localhost.
+        SESSION_COOKIE_SAMESITE="None",
+        SESSION_COOKIE_SECURE=True,
     )
     app.extensions["sandbox_lms"] = lms
     app.extensions["sandbox_tool_keys"] = ToolKeys(tool_url.rstrip("/") + "/lti/jwks")
 
+    from lti_tool.sandbox import registration
     from lti_tool.sandbox.views import bp
 
     app.register_blueprint(bp)
+    registration.init_app(app)
     return app

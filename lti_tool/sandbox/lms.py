@@ -77,12 +77,18 @@ class LineItem:
 
 @dataclass(frozen=True)
 class MessageHint:
-    """What one login initiation is for; single use, short-lived."""
+    """What one login initiation is for; short-lived.
+
+    Canvas-like hints work once (a second use is ``launch_no_longer_valid``);
+    Moodle-like ones, naming the link, work again until they expire, which
+    lets a tool retry the login in a new window.
+    """
 
     user_id: str
     link_id: str | None  # None: a deep linking request
     multiple: bool
     expires: float
+    single_use: bool
 
 
 @dataclass
@@ -246,18 +252,22 @@ class SandboxLMS:
     def acting_person(self, role: str) -> Person:
         return self.people[ACTING_AS.get(role, ACTING_AS["learner"])]
 
-    def issue_hint(self, user_id: str, link_id: str | None, multiple=True) -> str:
+    def issue_hint(
+        self, user_id: str, link_id: str | None, multiple=True, single_use=True
+    ) -> str:
         hint = secrets.token_urlsafe(16)
         with self.lock:
             self._hints[hint] = MessageHint(
-                user_id, link_id, multiple, time.time() + HINT_LIFETIME
+                user_id, link_id, multiple, time.time() + HINT_LIFETIME, single_use
             )
         return hint
 
     def use_hint(self, hint: str) -> MessageHint | None:
-        """The hint's launch, once; ``None`` when unknown, used or expired."""
+        """The hint's launch; ``None`` when unknown, expired or used up."""
         with self.lock:
-            found = self._hints.pop(hint, None)
+            found = self._hints.get(hint)
+            if found is not None and found.single_use:
+                del self._hints[hint]
         if found is None or found.expires < time.time():
             return None
         return found

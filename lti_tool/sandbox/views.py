@@ -147,12 +147,15 @@ def storage_frame():
 def _login_redirect(link_id: str | None, multiple: bool = True) -> Response:
     the_lms = lms()
     person = the_lms.acting_person(acting_role())
-    hint = the_lms.issue_hint(person.user_id, link_id, multiple)
+    # With platform storage the sandbox acts like Canvas (one-time hints),
+    # without it like Moodle (hints usable again until they expire).
+    storage = offers_storage()
+    hint = the_lms.issue_hint(person.user_id, link_id, multiple, single_use=storage)
     login = SandboxLogin(FlaskRequest(request), platform_conf())
     login.set_lti_message_hint(hint=hint)
     if link_id is None:
         login.set_deeplinking_launch_url()
-    return redirect(login.login_url(person.user_id, offers_storage()), code=302)
+    return redirect(login.login_url(person.user_id, storage), code=302)
 
 
 @bp.get("/launch/<link_id>")

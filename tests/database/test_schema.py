@@ -58,11 +58,14 @@ def test_upgrade_from_empty_matches_the_models(empty_app):
     assert _schema_differences() == []
 
 
-def test_init_twice_is_harmless(empty_app):
+def test_init_twice_is_harmless(empty_app, database_url):
     runner = empty_app.test_cli_runner()
     first = runner.invoke(main, ["init"])
     assert first.exit_code == 0, first.output
     assert "Created tool key" in first.output
+    url = sa.make_url(database_url)
+    assert f"Database ready: {url.drivername}://" in first.output
+    assert not url.password or url.password not in first.output
     db.session.add(
         Registration(
             issuer="https://lms.example",

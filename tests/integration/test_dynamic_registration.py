@@ -45,6 +45,15 @@ def open_register(tool_url: str, config_url: str, token: str | None = "reg-token
     return requests.get(f"{tool_url}/lti/register?{urlencode(params)}", timeout=20)
 
 
+def config_url(lms: str, platform: RegistrationPlatform) -> str:
+    """Where each platform serves its configuration; Canvas puts the token
+    in the configuration URL as well."""
+    if platform.flavour == "canvas":
+        query = urlencode({"registration_token": platform.token})
+        return f"{lms}/api/lti/security/openid-configuration?{query}"
+    return f"{lms}/mod/lti/openid-configuration.php"
+
+
 def registrations(app) -> list[Registration]:
     with app.app_context():
         regs = list(db.session.scalars(select(Registration)))
@@ -58,7 +67,7 @@ def test_full_registration(allow_loopback, flavour):
     platform = RegistrationPlatform(flavour)
     with serving(platform) as lms, serving(allow_loopback) as tool:
         platform.base_url = lms
-        response = open_register(tool, f"{lms}/api/lti/security/openid-configuration")
+        response = open_register(tool, config_url(lms, platform))
 
     assert response.status_code == 200, response.text
     assert "Pathmark is registered" in response.text
@@ -82,17 +91,23 @@ def test_full_registration(allow_loopback, flavour):
     custom = config["custom_parameters"]
     if flavour == "canvas":
         assert custom["canvas_user_id"] == "$Canvas.user.id"
+        assert custom["resource_link_id_history"] == "$ResourceLink.id.history"
         assert config["https://canvas.instructure.com/lti/privacy_level"] == "public"
     else:
-        assert not any(k.startswith("canvas_") for k in custom)
+        # Only what Moodle lists among its substitution variables.
+        assert custom == {"context_id_history": "$Context.id.history"}
         assert "https://canvas.instructure.com/lti/privacy_level" not in config
 
     [reg] = registrations(allow_loopback)
     assert (reg.issuer, reg.client_id) == (lms, "tool-client-42")
     assert reg.key_set_url.startswith(lms)
-    assert [(d.deployment_id, d.status) for d in reg.deployments] == [
-        (platform.deployment_id, Deployment.ACTIVE)
-    ]
+    deployments = [(d.deployment_id, d.status) for d in reg.deployments]
+    if flavour == "canvas":
+        # Canvas makes a deployment per install, after registration.
+        assert deployments == []
+        assert "lti-tool platform add" in response.text
+    else:
+        assert deployments == [("7", Deployment.ACTIVE)]
 
 
 def test_registration_waits_for_approval_under_pending_policy(settings):
@@ -104,7 +119,7 @@ def test_registration_waits_for_approval_under_pending_policy(settings):
     platform = RegistrationPlatform("moodle")
     with serving(platform) as lms, serving(app) as tool:
         platform.base_url = lms
-        response = open_register(tool, f"{lms}/openid-configuration")
+        response = open_register(tool, config_url(lms, platform))
     assert response.status_code == 200
     assert "waits for a Pathmark" in response.text
     [reg] = registrations(app)
@@ -114,19 +129,17 @@ def test_registration_waits_for_approval_under_pending_policy(settings):
 @pytest.mark.parametrize(
     ("flavour", "shown"),
     [
-        ("moodle", "invalid_token · registration token not valid"),
-        ("canvas", "invalid_token: registration token not valid"),
+        ("moodle", "token_already_used"),
+        ("canvas", "JWT did not include expected contents"),
     ],
 )
 def test_bad_token_shows_platform_words(allow_loopback, flavour, shown):
     platform = RegistrationPlatform(flavour)
     with serving(platform) as lms, serving(allow_loopback) as tool:
         platform.base_url = lms
-        response = open_register(tool, f"{lms}/openid-configuration", token="stale")
+        response = open_register(tool, config_url(lms, platform), token="stale")
     assert response.status_code == 502
-    assert "The platform refused the registration" in response.text
-    expected = "HTTP 422" if flavour == "canvas" else "HTTP 401"
-    assert expected in response.text
+    assert "The platform refused the registration (HTTP 401)" in response.text
     assert shown in response.text
     assert platform.registrations == []
     assert registrations(allow_loopback) == []
@@ -136,9 +149,30 @@ def test_missing_token_is_refused_by_platform(allow_loopback):
     platform = RegistrationPlatform("moodle")
     with serving(platform) as lms, serving(allow_loopback) as tool:
         platform.base_url = lms
-        response = open_register(tool, f"{lms}/openid-configuration", token=None)
+        response = open_register(tool, config_url(lms, platform), token=None)
     assert response.status_code == 502
-    assert "invalid_token" in response.text
+    assert "missing_registration_token" in response.text
+    assert registrations(allow_loopback) == []
+
+
+@pytest.mark.parametrize(
+    ("flavour", "status", "shown"),
+    [
+        ("moodle", "HTTP 400", "missing required attribute tos_uri"),
+        ("canvas", "HTTP 422", "registration: missing required attribute tos_uri"),
+    ],
+)
+def test_platform_validation_error_in_its_own_shape(
+    allow_loopback, flavour, status, shown
+):
+    platform = RegistrationPlatform(flavour)
+    platform.refuse_with = "missing required attribute tos_uri"
+    with serving(platform) as lms, serving(allow_loopback) as tool:
+        platform.base_url = lms
+        response = open_register(tool, config_url(lms, platform))
+    assert response.status_code == 502
+    assert f"The platform refused the registration ({status})" in response.text
+    assert shown in response.text
     assert registrations(allow_loopback) == []
 
 
@@ -147,7 +181,7 @@ def test_issuer_mismatch(allow_loopback):
     platform.issuer = "https://moodle.other-school.example"
     with serving(platform) as lms, serving(allow_loopback) as tool:
         platform.base_url = lms
-        response = open_register(tool, f"{lms}/openid-configuration")
+        response = open_register(tool, config_url(lms, platform))
     assert response.status_code == 400
     assert "issuer does not match the host" in response.text
     assert "moodle.other-school.example" in response.text
@@ -159,7 +193,7 @@ def test_missing_required_fields(allow_loopback):
     platform.omit = {"jwks_uri", "registration_endpoint"}
     with serving(platform) as lms, serving(allow_loopback) as tool:
         platform.base_url = lms
-        response = open_register(tool, f"{lms}/openid-configuration")
+        response = open_register(tool, config_url(lms, platform))
     assert response.status_code == 502
     assert "lacks required fields" in response.text
     assert "jwks_uri, registration_endpoint" in response.text
@@ -236,7 +270,7 @@ def test_registration_endpoint_is_guarded_too(allow_loopback):
     platform.registration_endpoint = "http://10.0.0.5/register"
     with serving(platform) as lms, serving(allow_loopback) as tool:
         platform.base_url = lms
-        response = open_register(tool, f"{lms}/openid-configuration")
+        response = open_register(tool, config_url(lms, platform))
     assert response.status_code == 403
     assert "registration endpoint" in response.text
 
@@ -253,9 +287,25 @@ def test_existing_registration_is_never_overwritten(allow_loopback):
     platform = RegistrationPlatform("moodle")
     with serving(platform) as lms, serving(allow_loopback) as tool:
         platform.base_url = lms
-        first = open_register(tool, f"{lms}/openid-configuration")
-        second = open_register(tool, f"{lms}/openid-configuration")
+        first = open_register(tool, config_url(lms, platform))
+        second = open_register(tool, config_url(lms, platform))
     assert first.status_code == 200
     assert second.status_code == 409
     assert "already has a registration" in second.text
     assert len(registrations(allow_loopback)) == 1
+
+
+def test_registration_can_be_turned_off(settings):
+    app = make_app(
+        settings,
+        registration_allowed_networks="127.0.0.0/8",
+        dynamic_registration=False,
+    )
+    platform = RegistrationPlatform("moodle")
+    with serving(platform) as lms, serving(app) as tool:
+        platform.base_url = lms
+        response = open_register(tool, config_url(lms, platform))
+    assert response.status_code == 403
+    assert "Dynamic Registration is turned off" in response.text
+    assert platform.config_requests == 0
+    assert registrations(app) == []

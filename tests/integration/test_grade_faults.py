@@ -173,7 +173,7 @@ def test_a_worker_that_vanished_leaves_its_score_in_doubt(app, peer, sync):
         from lti_tool import grade_outbox
 
         # A worker claimed it, sent it, and died before recording.
-        claimed = grade_outbox.claim_next(sync.clock(), sync.lease, set())
+        (claimed,) = grade_outbox.claim_batch(sync.clock(), sync.lease, 1)
         assert sync._post(claimed, claimed_registration(claimed), line_item()).ok
         db.session.rollback()
         assert sync.drain() == {}  # its lease still runs
@@ -232,3 +232,33 @@ def test_two_workers_send_each_score_once(app, peer, sync):
     assert len(peer.accepted) == 40
     assert {b["userId"] for b in peer.accepted} == set(learners)
     assert not peer.refusals
+
+
+def test_workers_in_many_processes_share_one_token(app, peer, sync):
+    """Separate token caches (as in separate processes) ask the platform once."""
+    from lti_tool.models import Registration
+    from lti_tool.service_tokens import ServiceTokens
+    from lti_tool.vocab import Scope
+
+    with app.app_context():
+        reg_id = seed(peer).registration_id
+    keyring = app.extensions["pathmark"].keyring
+    peer.fail("token", {"delay": 0.3})  # a slow token endpoint widens the race
+    values = []
+
+    def fetch():
+        import requests
+
+        with app.app_context():
+            reg = db.session.get(Registration, reg_id)
+            tokens = ServiceTokens(requests.Session(), keyring, timeout=5)
+            values.append(tokens.get(reg, [Scope.SCORE]))
+            db.session.remove()
+
+    threads = [threading.Thread(target=fetch) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(values) == 6 and len(set(values)) == 1
+    assert peer.token_requests == 1

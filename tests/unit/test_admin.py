@@ -254,3 +254,26 @@ def test_sign_out_needs_csrf_and_ends_session(client, admin_account):
     token = csrf_token(client, "/admin/")
     client.post("/admin/logout", data={"csrf_token": token})
     assert client.get("/admin/").status_code == 302
+
+
+def test_add_deployment_by_hand(app, client, platform, admin_account):
+    sign_in(client)
+    reg_id = deployment(app, DEPLOYMENT_ID).registration_id
+    token = csrf_token(client, "/admin/")
+    client.post(
+        f"/admin/registrations/{reg_id}/deployments",
+        data={"csrf_token": token, "deployment_id": " 189:abc "},
+    )
+    assert deployment(app, "189:abc").status == Deployment.ACTIVE
+    launched, _, _ = platform.launch(client, **{Claim.DEPLOYMENT_ID: "189:abc"})
+    assert launched.status_code == 303
+
+
+def test_add_deployment_without_csrf_token(app, client, platform, admin_account):
+    sign_in(client)
+    reg_id = deployment(app, DEPLOYMENT_ID).registration_id
+    response = client.post(
+        f"/admin/registrations/{reg_id}/deployments", data={"deployment_id": "x"}
+    )
+    assert response.status_code == 400
+    assert deployment(app, "x") is None

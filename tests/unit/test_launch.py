@@ -64,12 +64,10 @@ def test_second_launch_updates_person_and_membership(client, platform, app):
     [
         ({"aud": "someone-else"}, "unknown_registration", 404),
         ({"iss": "https://other.example"}, "unknown_registration", 404),
-        ({"exp": int(time.time()) - 120}, "token_expired", 401),
-        (
-            {"iat": int(time.time()) + 600, "exp": int(time.time()) + 900},
-            "token_not_yet_valid",
-            401,
-        ),
+        # Times are offsets from the moment of the launch, not of collection:
+        # a long suite would otherwise age them into validity.
+        ({"exp": -120}, "token_expired", 401),
+        ({"iat": 600, "exp": 900}, "token_not_yet_valid", 401),
         ({"nonce": "not-the-login-nonce"}, "nonce_mismatch", 403),
         ({Claim.DEPLOYMENT_ID: "unknown-dep"}, "unknown_deployment", 403),
         (
@@ -81,6 +79,8 @@ def test_second_launch_updates_person_and_membership(client, platform, app):
     ],
 )
 def test_bad_launch_is_refused(client, platform, app, overrides, reason, status):
+    now = int(time.time())
+    overrides = {k: now + v if k in ("iat", "exp") else v for k, v in overrides.items()}
     response, _, _ = platform.launch(client, **overrides)
     assert response.status_code == status
     assert reason in response.get_data(as_text=True)
@@ -254,3 +254,19 @@ def test_json_refusal_for_scripts(client, platform):
     )
     assert response.status_code == 400
     assert response.json["error"] == "login_params_missing"
+
+
+def test_key_set_stored_by_another_worker_first_is_updated(client, platform, app):
+    """Two workers fetch a new platform's JWKS at once; the second one wins."""
+    from lti_tool.models import PlatformKeySet
+    from tests.platform_fake import JWKS_URL
+
+    platform.launch(client)
+    keys = app.extensions["pathmark"].platform_keys
+    rotated = SigningKey()
+    platform.published.append(rotated)
+    with app.app_context():
+        # This worker saw no row, but another worker has stored one since.
+        row = keys._fetch(JWKS_URL, None)
+        assert rotated.kid in {k["kid"] for k in row.keys["keys"]}
+        assert len(db.session.scalars(db.select(PlatformKeySet)).all()) == 1

@@ -54,17 +54,51 @@ def test_every_scope_when_the_platform_lists_none():
 
 def test_issuer_must_share_the_configuration_host():
     config = "https://moodle.school.example/mod/lti/openid-configuration.php"
-    assert issuer_trusted("https://moodle.school.example", config, "moodle")
-    assert not issuer_trusted("https://moodle.other.example", config, "moodle")
+    assert issuer_trusted("https://moodle.school.example", config)
+    assert issuer_trusted("https://MOODLE.school.example/", config)
+    assert not issuer_trusted("https://moodle.other.example", config)
+    assert not issuer_trusted("https://school.example", config)
+    assert not issuer_trusted("not a url", config)
 
 
-def test_hosted_canvas_issuer_from_a_tenant_host():
-    config = "https://school.instructure.com/api/lti/security/openid-configuration"
-    assert issuer_trusted("https://canvas.instructure.com", config, "canvas")
-    assert issuer_trusted("https://canvas.test.instructure.com", config, "canvas")
-    # Only a platform that says it is Canvas, and only Instructure's issuers.
-    assert not issuer_trusted("https://canvas.instructure.com", config, "moodle")
-    assert not issuer_trusted("https://canvas.evil.example", config, "canvas")
+def test_hosted_canvas_serves_its_configuration_on_the_issuer_host():
+    config = (
+        "https://canvas.instructure.com/api/lti/security/openid-configuration"
+        "?registration_token=abc"
+    )
+    assert issuer_trusted("https://canvas.instructure.com", config)
+    assert not issuer_trusted(
+        "https://canvas.instructure.com",
+        config.replace("canvas.instructure.com", "school.instructure.com"),
+    )
+
+
+def test_moodle_message_strings_and_variables_are_read():
+    body = {
+        "issuer": "https://moodle.school.example",
+        "authorization_endpoint": "https://moodle.school.example/mod/lti/auth.php",
+        "token_endpoint": "https://moodle.school.example/mod/lti/token.php",
+        "jwks_uri": "https://moodle.school.example/mod/lti/certs.php",
+        "registration_endpoint": "https://moodle.school.example/mod/lti/reg.php",
+        "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+            "product_family_code": "moodle",
+            "messages_supported": ["LtiResourceLinkRequest", "LtiDeepLinkingRequest"],
+            "variables": ["Context.id", "ResourceLink.id.history"],
+        },
+    }
+    parsed = parse_configuration(
+        body, "https://moodle.school.example/mod/lti/openid-configuration.php"
+    )
+    assert parsed.messages_supported == (
+        "LtiResourceLinkRequest",
+        "LtiDeepLinkingRequest",
+    )
+    data = PathmarkRegistration(URLS, parsed).lti_registration_data()
+    config = data[tool.TOOL_CONFIGURATION]
+    assert len(config["messages"]) == 2
+    assert config["custom_parameters"] == {
+        "resource_link_id_history": "$ResourceLink.id.history"
+    }
 
 
 def test_configuration_without_private_key_jwt_is_refused():

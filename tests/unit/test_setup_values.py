@@ -95,3 +95,26 @@ def test_urls_that_are_not_http_are_refused():
     for url in ("file:///etc/passwd", "gopher://x/", "http:///nohost"):
         with pytest.raises(AddressRefused, match="not an http"):
             AddressPolicy().check_url(url)
+
+
+def test_guarded_transport_refuses_a_rebound_name():
+    """check_url passed (a name once resolved publicly); the connection then
+    reaches loopback: the transport itself refuses before sending."""
+    from werkzeug.wrappers import Response
+
+    from lti_tool.public_address import OutboundClient
+    from tests.local_server import serving
+
+    hits = []
+
+    def app(environ, start_response):
+        hits.append(environ["PATH_INFO"])
+        return Response("{}")(environ, start_response)
+
+    client = OutboundClient(
+        AddressPolicy(), timeout=2, max_bytes=1000, user_agent="test"
+    )
+    refused = pytest.raises(AddressRefused, match="connection reached 127.0.0.1")
+    with serving(app) as url, client._session() as session, refused:
+        session.get(url + "/secret", timeout=2)
+    assert hits == []

@@ -1,0 +1,125 @@
+"""Checking a credential Pathmark issued: signature, status and dates.
+
+The checks a public verification page states in plain words. The key comes
+from the proof's verification method: a ``did:key`` carries it; a
+``did:web`` method must be one of this issuer's keys, current or retired.
+The method's DID must be the credential's issuer, so a credential re-signed
+with some other key does not pass as Pathmark's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from lti_tool.badges.documents import DocumentLoader
+from lti_tool.badges.issuer_keys import Issuer
+from lti_tool.badges.multikey import public_key_from_multikey
+from lti_tool.badges.proof import ProofError, verify
+from lti_tool.badges.status_list import Bitstring
+
+StatusLookup = Callable[[str], dict[str, Any] | None]
+
+
+@dataclass
+class Verdict:
+    signature: bool = False
+    status: str = "unknown"  # "active", "revoked" or "unknown"
+    dates: str = "valid"  # "valid", "expired" or "not yet valid"
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.signature and self.status == "active" and self.dates == "valid"
+
+
+def _issuer_id(document: dict[str, Any]) -> str:
+    issuer = document.get("issuer")
+    return issuer.get("id", "") if isinstance(issuer, dict) else str(issuer or "")
+
+
+def resolve_key(method: str, issuer: Issuer) -> tuple[str, Ed25519PublicKey] | None:
+    """The DID and public key a verification method names, when known."""
+    did, _, fragment = method.partition("#")
+    if did.startswith("did:key:"):
+        if did != "did:key:" + fragment:
+            return None
+        try:
+            return did, public_key_from_multikey(fragment)
+        except ValueError:
+            return None
+    if did == issuer.did:
+        key = issuer.resolve(method)
+        return (did, key) if key is not None else None
+    return None
+
+
+def check_signature(
+    document: dict[str, Any], issuer: Issuer, loader: DocumentLoader
+) -> tuple[bool, str]:
+    proof = document.get("proof")
+    proof = proof[0] if isinstance(proof, list) and proof else proof
+    if not isinstance(proof, dict):
+        return False, "the credential carries no proof"
+    resolved = resolve_key(str(proof.get("verificationMethod", "")), issuer)
+    if resolved is None:
+        return False, "the signing key is not one of this issuer's keys"
+    did, key = resolved
+    if did != _issuer_id(document):
+        return False, "the signing key belongs to another issuer"
+    try:
+        ok = verify(document, key, loader)
+    except (ProofError, ValueError) as exc:
+        return False, f"the proof cannot be checked: {exc}"
+    return ok, "" if ok else "the signature does not match the content"
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def check(
+    document: dict[str, Any],
+    issuer: Issuer,
+    loader: DocumentLoader,
+    status_lookup: StatusLookup,
+    now: datetime,
+) -> Verdict:
+    verdict = Verdict()
+    verdict.signature, problem = check_signature(document, issuer, loader)
+    if problem:
+        verdict.problems.append(problem)
+
+    try:
+        if "validFrom" in document and now < _parse(document["validFrom"]):
+            verdict.dates = "not yet valid"
+        if "validUntil" in document and now > _parse(document["validUntil"]):
+            verdict.dates = "expired"
+    except ValueError:
+        verdict.dates = "expired"
+        verdict.problems.append("the validity dates cannot be read")
+
+    status = document.get("credentialStatus")
+    if not isinstance(status, dict):
+        verdict.problems.append("the credential names no status list")
+        return verdict
+    listing = status_lookup(str(status.get("statusListCredential", "")))
+    if listing is None:
+        verdict.problems.append("the status list is not available")
+        return verdict
+    ok, problem = check_signature(listing, issuer, loader)
+    if not ok or _issuer_id(listing) != _issuer_id(document):
+        verdict.problems.append("the status list is not signed by the issuer")
+        return verdict
+    try:
+        bits = Bitstring.decode(listing["credentialSubject"]["encodedList"])
+        revoked = bits.get(int(status["statusListIndex"]))
+    except (KeyError, ValueError, IndexError, OSError):
+        verdict.problems.append("the status list cannot be read")
+        return verdict
+    verdict.status = "revoked" if revoked else "active"
+    return verdict

@@ -1,0 +1,241 @@
+"""Badge pages and documents: public verification, status, DID, OB 2.0.
+
+Public routes need no login and show no email and no media. The learner's
+own badges page opens from a launch, like every page after a launch.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+import segno
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from sqlalchemy import select
+
+from lti_tool.badges import images, issuance, ob2
+from lti_tool.badges.documents import bundled
+from lti_tool.db import db
+from lti_tool.launch_context import current_launch
+from lti_tool.models import BadgeAward
+from lti_tool.models.badges import KIND_CREDENTIAL, KIND_PATHWAY
+from lti_tool.roles import CourseRole
+
+bp = Blueprint("badges", __name__)
+
+LD_JSON = "application/ld+json"
+JSON_TYPES = (LD_JSON, "application/vc+ld+json", "application/json")
+
+
+def _json(document: dict, status: int = 200) -> Response:
+    body = json.dumps(document, ensure_ascii=False, indent=2)
+    response = Response(body, status=status, mimetype=LD_JSON)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _award(award_id: str) -> BadgeAward:
+    award = db.session.get(BadgeAward, award_id)
+    if award is None:
+        abort(404)
+    return award
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match([*JSON_TYPES, "text/html"])
+    return best in JSON_TYPES
+
+
+@bp.get("/.well-known/did.json")
+def did_document():
+    b = issuance.badges()
+    if b.did_method != "web":
+        abort(404)
+    response = jsonify(b.issuer().did_document())
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/contexts/pathmark-v1.json")
+def pathmark_context():
+    return _json(bundled("pathmark-v1.json"))
+
+
+@bp.get("/status/<int:list_id>")
+def status(list_id: int):
+    document = issuance.status_document(list_id)
+    if document is None:
+        abort(404)
+    response = _json(document)
+    response.headers["Cache-Control"] = "max-age=300"
+    return response
+
+
+def _summary(award: BadgeAward) -> dict:
+    """What the page shows: from the signed document, never from the LMS."""
+    doc = award.document
+    subject = doc["credentialSubject"]
+    achievement = subject["achievement"]
+    levels = {
+        lv["id"]: (rd["name"], lv["name"], lv.get("description", ""))
+        for rd in achievement.get("resultDescription", [])
+        for lv in rd["rubricCriterionLevel"]
+    }
+    results = [levels[r["achievedLevel"]] for r in subject.get("result", [])]
+    return {
+        "doc": doc,
+        "achievement": achievement,
+        "results": results,
+        "evidence": doc.get("evidence", []),
+        "issuer": doc["issuer"],
+    }
+
+
+@bp.get("/credentials/<award_id>")
+def verification_page(award_id: str):
+    award = _award(award_id)
+    if _wants_json():
+        return _json(award.document)
+    verdict = issuance.verdict(award.document)
+    return render_template(
+        "badges/verify.html",
+        award=award,
+        verdict=verdict,
+        **_summary(award),
+    )
+
+
+@bp.get("/credentials/<award_id>/credential.json")
+def credential_download(award_id: str):
+    award = _award(award_id)
+    response = _json(award.document)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="pathmark-{award.id}.json"'
+    )
+    return response
+
+
+def _image(award: BadgeAward) -> bytes:
+    achievement = award.document["credentialSubject"]["achievement"]
+    tags = achievement.get("tag") or [""]
+    return images.badge_png(achievement["name"], tags[-1])
+
+
+@bp.get("/credentials/<award_id>/badge.png")
+def credential_png(award_id: str):
+    award = _award(award_id)
+    payload = json.dumps(award.document, ensure_ascii=False)
+    baked = images.bake_png(_image(award), images.OB3_KEYWORD, payload)
+    return Response(baked, mimetype="image/png")
+
+
+@bp.get("/badges/images/<kind>/<key>.png")
+def badge_image(kind: str, key: str):
+    if kind not in (KIND_CREDENTIAL, KIND_PATHWAY):
+        abort(404)
+    award = db.session.scalar(
+        select(BadgeAward).where(BadgeAward.kind == kind, BadgeAward.key == key)
+    )
+    if award is None:
+        abort(404)
+    return Response(_image(award), mimetype="image/png")
+
+
+# Open Badges 2.0 -----------------------------------------------------------
+
+
+@bp.get("/ob2/issuer")
+def ob2_issuer():
+    b = issuance.badges()
+    return _json(ob2.issuer(b.base_url, b.name))
+
+
+@bp.get("/ob2/badgeclasses/<kind>/<int:version_id>")
+def ob2_badge_class(kind: str, version_id: int):
+    column = {
+        KIND_CREDENTIAL: BadgeAward.credential_version_id,
+        KIND_PATHWAY: BadgeAward.pathway_version_id,
+    }.get(kind)
+    if column is None:
+        abort(404)
+    award = db.session.scalar(select(BadgeAward).where(column == version_id))
+    if award is None:
+        abort(404)
+    return _json(ob2.badge_class(issuance.badges().base_url, award))
+
+
+@bp.get("/ob2/assertions/<award_id>")
+def ob2_assertion(award_id: str):
+    award = _award(award_id)
+    document = ob2.assertion(issuance.badges().base_url, award)
+    return _json(document, status=410 if award.revoked else 200)
+
+
+@bp.get("/ob2/assertions/<award_id>/badge.png")
+def ob2_png(award_id: str):
+    award = _award(award_id)
+    if award.revoked:
+        abort(410)
+    url = ob2.assertion_url(issuance.badges().base_url, award.id)
+    return Response(
+        images.bake_png(_image(award), images.OB2_KEYWORD, url), mimetype="image/png"
+    )
+
+
+@bp.get("/ob2/assertions/<award_id>/badge.svg")
+def ob2_svg(award_id: str):
+    award = _award(award_id)
+    if award.revoked:
+        abort(410)
+    b = issuance.badges()
+    achievement = award.document["credentialSubject"]["achievement"]
+    svg = images.bake_svg(
+        achievement["name"],
+        (achievement.get("tag") or [""])[-1],
+        "assertion",
+        ob2.assertion(b.base_url, award),
+    )
+    return Response(svg, mimetype="image/svg+xml")
+
+
+# The learner's own badges --------------------------------------------------
+
+
+def linkedin_url(award: BadgeAward, base_url: str) -> str:
+    """LinkedIn's "add to profile" form, filled in for this badge."""
+    issued = award.issued_at
+    params = {
+        "startTask": "CERTIFICATION_NAME",
+        "name": award.document["name"],
+        "organizationName": award.document["issuer"]["name"],
+        "issueYear": issued.year,
+        "issueMonth": issued.month,
+        "certUrl": f"{base_url}/credentials/{award.id}",
+        "certId": award.id,
+    }
+    return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+def qr_svg(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=3)
+
+
+@bp.get("/activity/<launch_id>/badges")
+def my_badges(launch_id: str):
+    launch = current_launch(launch_id, role=CourseRole.LEARNER)
+    b = issuance.badges()
+    awards = db.session.scalars(
+        select(BadgeAward)
+        .where(BadgeAward.person_id == launch.person_id)
+        .order_by(BadgeAward.issued_at.desc())
+    ).all()
+    cards = [
+        {
+            "award": a,
+            "page": f"{b.base_url}/credentials/{a.id}",
+            "linkedin": linkedin_url(a, b.base_url),
+            "qr": qr_svg(f"{b.base_url}/credentials/{a.id}"),
+        }
+        for a in awards
+    ]
+    return render_template("badges/mine.html", launch=launch, cards=cards)

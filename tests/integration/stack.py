@@ -1,0 +1,161 @@
+"""Pathmark under gunicorn and the sandbox LMS, both on 127.0.0.1.
+
+Pathmark runs as a subprocess with two workers, its own instance folder,
+SQLite file and keys; the sandbox runs in a thread of the test process,
+so tests can rotate its key or change one id_token on purpose.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from werkzeug.serving import make_server
+
+from lti_tool.sandbox import create_sandbox
+from lti_tool.sandbox.lms import SandboxLMS
+from lti_tool.sandbox.platform import ToolKeys
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen | None, seconds=20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a server we started, by its PID: INT (gunicorn's quick shutdown),
+    then KILL if it lingers."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+@dataclass
+class Stack:
+    folder: Path
+    env: dict[str, str]
+    tool_url: str
+    sandbox_url: str
+    lms: SandboxLMS
+    tool_keys: ToolKeys
+    tool_log: Path
+    access_log: Path
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        """Run ``lti-tool`` against this Pathmark's instance."""
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "lti-tool"), *args],
+            env=self.env,
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+
+    def log_text(self) -> str:
+        return self.tool_log.read_text(errors="replace")
+
+    def access_lines(self) -> list[str]:
+        return self.access_log.read_text().splitlines()
+
+
+class SandboxServer:
+    """The sandbox app on a werkzeug server in a daemon thread."""
+
+    def __init__(self, app, port: int):
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> SandboxServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+def tool_environment(folder: Path, tool_port: int, sandbox_url: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PATHMARK_") and k != "DATABASE_URL"
+    }
+    env.update(
+        PATHMARK_BASE_URL=f"http://localhost:{tool_port}",
+        PATHMARK_INSTANCE_PATH=str(folder / "instance"),
+        PATHMARK_KEYS_DIR=str(folder / "keys"),
+        PATHMARK_SANDBOX_URL=sandbox_url,
+        # Every unknown kid may refetch: rotation tests run back to back.
+        PATHMARK_PLATFORM_JWKS_REFETCH_INTERVAL="0",
+        PATHMARK_LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def start_gunicorn(env: dict[str, str], port: int, folder: Path):
+    tool_log = folder / "pathmark.log"
+    access_log = folder / "access.log"
+    access_log.touch()
+    args = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--worker-class",
+        "sync",
+        "--timeout",
+        "30",
+        "--access-logfile",
+        str(access_log),
+        # The worker's PID first, so tests can tell which worker served what.
+        "--access-logformat",
+        '%(p)s "%(r)s" %(s)s',
+        "lti_tool.wsgi:app",
+    ]
+    log = tool_log.open("w")
+    process = subprocess.Popen(
+        args, env=env, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT
+    )
+    log.close()
+    return process, tool_log, access_log
+
+
+def make_sandbox(tool_url: str, sandbox_url: str):
+    app = create_sandbox(tool_url, sandbox_url=sandbox_url)
+    app.config["TESTING"] = True
+    return app
