@@ -27,7 +27,6 @@ from sqlalchemy import text  # noqa: E402
 
 from lti_tool import agreement, assessments, create_app  # noqa: E402
 from lti_tool.db import db, upgrade_schema  # noqa: E402
-from lti_tool.models import Launch  # noqa: E402
 from lti_tool.services import services  # noqa: E402
 from tests.assessment_factory import all_at, world  # noqa: E402
 from tests.platform_fake import FakePlatform  # noqa: E402
@@ -92,7 +91,7 @@ def main() -> None:
             )
         launch_id = w.launch(link, mentor, "staff")
         link_id = link.id
-        token = services().tokens.issue(db.session.get(Launch, launch_id))
+        token = services().tokens.issue(launch_id)
         db.session.commit()
 
     client = app.test_client()

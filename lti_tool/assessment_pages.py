@@ -18,7 +18,14 @@ from flask import (
     request,
 )
 
-from lti_tool import assessments, grading, mentor_queue, releases, rubrics
+from lti_tool import (
+    assessments,
+    catalogue,
+    grading,
+    mentor_queue,
+    releases,
+    rubrics,
+)
 from lti_tool.assessment_rights import Actor
 from lti_tool.db import db
 from lti_tool.launch_context import current_launch, launch_url
@@ -76,6 +83,8 @@ def queue(launch_id: str):
         "assessment/queue.html",
         launch=launch,
         queue=found,
+        onboarding=mentor_queue.first_visit(actor_of(launch)),
+        definition=catalogue.for_link(launch.resource_link),
         titles=mentor_queue.TITLES,
         course_scope=link_id is None,
         moderator=actor_of(launch).moderator,

@@ -19,6 +19,7 @@ from lti_tool.assessment_rights import Actor, require_course, require_staff
 from lti_tool.db import db
 from lti_tool.models import (
     Assessment,
+    AuditEntry,
     Moderation,
     Person,
     ResourceLink,
@@ -142,6 +143,22 @@ def queue(actor: Actor, resource_link_id: int | None = None) -> Queue:
             )
         )
     return result
+
+
+def first_visit(actor: Actor) -> bool:
+    """True until the person has recorded a decision in this course.
+
+    The onboarding guide shows until then; no separate flag is kept.
+    """
+    done = db.session.scalar(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.actor_id == actor.person_id,
+            AuditEntry.course_id == actor.course_id,
+        )
+        .limit(1)
+    )
+    return done is None
 
 
 def not_submitted(

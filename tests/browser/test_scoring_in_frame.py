@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from lti_tool import create_app
 from lti_tool.db import db, upgrade_schema
-from lti_tool.models import Assessment, Launch
+from lti_tool.models import Assessment
 from lti_tool.services import services
 from lti_tool.vocab import Claim
 from tests.assessment_factory import world
@@ -65,13 +65,13 @@ def test_mentor_scores_and_second_staff_verifies_and_releases(tool_app):
             urls = {}
             for name, who in (("mentor", mentor), ("teacher", teacher)):
                 launch_id = w.launch(link, who, "staff", framed_by)
-                token = services().tokens.issue(db.session.get(Launch, launch_id))
+                token = services().tokens.issue(launch_id)
                 urls[name] = (
                     f"{tool_url}/assess/{launch_id}/submissions/{submission.id}"
                     f"?lt={token}"
                 )
             learner_launch = w.launch(link, learner, "learner", framed_by)
-            token = services().tokens.issue(db.session.get(Launch, learner_launch))
+            token = services().tokens.issue(learner_launch)
             urls["learner"] = f"{tool_url}/results/{learner_launch}?lt={token}"
             db.session.commit()
 

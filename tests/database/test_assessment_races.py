@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from lti_tool import assessments
 from lti_tool.db import db
-from lti_tool.models import Assessment, AuditEntry, Launch
+from lti_tool.models import Assessment, AuditEntry
 from lti_tool.services import services
 from tests.assessment_factory import all_at, world
 from tests.database.races import RACE_TIMEOUT
@@ -35,9 +35,7 @@ def test_simultaneous_saves_one_wins_one_conflicts(app):
         tokens = {}
         for who in (mentor, teacher):
             launch_id = w.launch(link, who, "staff")
-            tokens[launch_id] = services().tokens.issue(
-                db.session.get(Launch, launch_id)
-            )
+            tokens[launch_id] = services().tokens.issue(launch_id)
         db.session.commit()
         revision, submission_id = first.revision, submission.id
 

@@ -316,3 +316,13 @@ def test_activity_pages_link_to_queue_and_results(course, client):
         session = course[who]
         html = session.get(f"/activity/{session.id}").get_data(as_text=True)
         assert marker in html and f"lt={session.token}" in html
+
+
+def test_onboarding_guide_until_the_first_decision(course):
+    mentor = course["mentor"]
+    html = mentor.get(f"/assess/{mentor.id}/queue").get_data(as_text=True)
+    assert "data-onboarding" in html and "Do not download recordings" in html
+    assert "Tell me what happened" in html  # the credential's scoring guide
+    mentor.post(sheet_path(course, "mentor"), levels_form({"range": "2"}, "draft"))
+    html = mentor.get(f"/assess/{mentor.id}/queue").get_data(as_text=True)
+    assert "data-onboarding" not in html
