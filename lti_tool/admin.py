@@ -112,10 +112,15 @@ def sign_in():
         return render_template("admin/login.html", form=form, error=error), 400
     try:
         admin = admin_access.sign_in(form.username.data or "", form.password.data or "")
-    except admin_access.SignInFailed:
-        db.session.rollback()
-        event("admin.sign_in_failed", logging.WARNING)
-        error = "Wrong user name or password, or the account is disabled."
+    except admin_access.SignInFailed as exc:
+        db.session.commit()  # the failure counts towards the account's lock
+        event("admin.sign_in_failed", logging.WARNING, why=str(exc))
+        error = (
+            "Wrong user name or password, or the account is disabled or locked "
+            f"(after {admin_access.MAX_FAILED_SIGN_INS} wrong passwords in a row "
+            f"an account locks for {admin_access.LOCK_TIME.seconds // 60} minutes; "
+            "`lti-tool admin password` on the server unlocks it)."
+        )
         return render_template("admin/login.html", form=form, error=error), 401
     db.session.commit()
     session.clear()

@@ -8,13 +8,19 @@ name is unknown, so timing does not reveal which names exist.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lti_tool.db import db, utcnow
 from lti_tool.models import AdminUser
 
 MIN_PASSWORD_LENGTH = 12
+# Guessing is slowed per account: after this many wrong passwords in a row
+# the account refuses every password for LOCK_TIME.
+MAX_FAILED_SIGN_INS = 10
+LOCK_TIME = timedelta(minutes=15)
 
 # Checked when the name is unknown, so both paths cost one hash check.
 _DUMMY_HASH = generate_password_hash("pathmark-no-such-admin")
@@ -72,6 +78,8 @@ def set_password(username: str, password: str) -> AdminUser:
     admin.password_hash = generate_password_hash(password)
     admin.active = True
     admin.session_version += 1
+    admin.failed_sign_ins = 0
+    admin.locked_until = None
     db.session.flush()
     return admin
 
@@ -91,17 +99,36 @@ def list_admins() -> list[AdminUser]:
     return list(db.session.scalars(select(AdminUser).order_by(AdminUser.username)))
 
 
-def sign_in(username: str, password: str) -> AdminUser:
-    """The admin these credentials name; the caller commits."""
+def sign_in(username: str, password: str, now: datetime | None = None) -> AdminUser:
+    """The admin these credentials name.
+
+    The caller commits in both outcomes: a failure counts towards the lock.
+    """
+    now = now or utcnow()
     admin = find(username)
     if admin is None:
         check_password_hash(_DUMMY_HASH, password)
         raise SignInFailed("unknown user")
-    if not check_password_hash(admin.password_hash, password):
+    correct = check_password_hash(admin.password_hash, password)
+    if admin.locked_until is not None and admin.locked_until > now:
+        raise SignInFailed("locked")
+    if not correct:
+        # One UPDATE, so parallel guesses cannot overwrite each other's count.
+        db.session.execute(
+            update(AdminUser)
+            .where(AdminUser.id == admin.id)
+            .values(failed_sign_ins=AdminUser.failed_sign_ins + 1)
+        )
+        db.session.refresh(admin)
+        if admin.failed_sign_ins >= MAX_FAILED_SIGN_INS:
+            admin.failed_sign_ins = 0
+            admin.locked_until = now + LOCK_TIME
         raise SignInFailed("wrong password")
     if not admin.active:
         raise SignInFailed("disabled")
-    admin.last_login_at = utcnow()
+    admin.failed_sign_ins = 0
+    admin.locked_until = None
+    admin.last_login_at = now
     return admin
 
 

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from lti_tool import admin_access
-from lti_tool.db import db
+from lti_tool.db import db, utcnow
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -75,8 +75,11 @@ def list_accounts() -> None:
     accounts = admin_access.list_admins()
     if not accounts:
         click.echo("No admins yet. Create one with `lti-tool admin create NAME`.")
+    now = utcnow()
     for account in accounts:
         state = "active" if account.active else "disabled"
+        if account.locked_until and account.locked_until > now:
+            state += f", locked until {account.locked_until:%H:%M} UTC"
         last = (
             f"last sign-in {account.last_login_at:%Y-%m-%d %H:%M} UTC"
             if account.last_login_at

@@ -57,6 +57,11 @@ def _normalised(data: Mapping[str, Any]) -> dict[str, Any]:
     return definition_to_dict(definition_from_dict(data))
 
 
+def normalised(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Credential data as the domain reads it back: defaults filled in."""
+    return _normalised(data)
+
+
 def fingerprint(data: Mapping[str, Any]) -> str:
     """The digest ``save`` stores for this credential data (version ignored)."""
     normal = _normalised(data)

@@ -154,22 +154,18 @@ def read_text(text: str, name: str, into: Catalogue | None = None) -> Catalogue:
     found.problems.extend(locate(shape))
     if shape:
         return found
-    for i, item in enumerate(data.get("credentials", ())):
-        at = ("credentials", i)
-        wrong = credential_problems(item, at) if isinstance(item, dict) else []
-        if not isinstance(item, dict):
-            wrong = [Problem(at, "each credential must be a mapping")]
-        found.problems.extend(locate(wrong))
-        if not wrong:
-            found.credentials.append(Entry("credential", item, name, at, lines))
-    for i, item in enumerate(data.get("pathways", ())):
-        at = ("pathways", i)
-        wrong = pathway_problems(item, at) if isinstance(item, dict) else []
-        if not isinstance(item, dict):
-            wrong = [Problem(at, "each pathway must be a mapping")]
-        found.problems.extend(locate(wrong))
-        if not wrong:
-            found.pathways.append(Entry("pathway", item, name, at, lines))
+    checks = {"credentials": credential_problems, "pathways": pathway_problems}
+    for section, check in checks.items():
+        for i, item in enumerate(data.get(section, ())):
+            at = (section, i)
+            wrong = check(item, at)
+            found.problems.extend(locate(wrong))
+            if not wrong:
+                entry = Entry(section[:-1], item, name, at, lines)
+                target = (
+                    found.credentials if section == "credentials" else found.pathways
+                )
+                target.append(entry)
     return found
 
 

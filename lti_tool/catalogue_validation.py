@@ -72,6 +72,17 @@ _JSON_TYPES = {
 }
 
 
+_SCHEMA_TYPES = {
+    "integer": "a whole number",
+    "object": "a mapping",
+    "array": "a list",
+    "string": "text",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "empty",
+}
+
+
 def _kind(value: Any) -> str:
     return _JSON_TYPES.get(type(value), type(value).__name__)
 
@@ -94,10 +105,7 @@ def _explain(error: ValidationError) -> list[Problem]:
             ]
         case "type":
             wanted = rule if isinstance(rule, list) else [rule]
-            words = " or ".join(
-                {"integer": "a whole number", "object": "a mapping"}.get(w, w)
-                for w in wanted
-            )
+            words = " or ".join(_SCHEMA_TYPES.get(w, w) for w in wanted)
             return [Problem(path, f"must be {words}, not {_kind(value)}")]
         case "enum":
             return [Problem(path, "must be one of: " + ", ".join(map(str, rule)))]
@@ -219,13 +227,11 @@ def _evidence(data: Mapping[str, Any], at: Path) -> list[Problem]:
     return problems
 
 
-def pathway_problems(
-    data: Mapping[str, Any], at: Path = (), *, known: Sequence[str] = ()
-) -> list[Problem]:
+def pathway_problems(data: Mapping[str, Any], at: Path = ()) -> list[Problem]:
     """What is wrong with one pathway's data taken on its own.
 
-    ``known`` holds the credential keys it may name; pass ``None``-like
-    empty to skip the reference check (done across files elsewhere).
+    Whether the credentials it names exist needs the whole catalogue:
+    ``catalogue_files.cross_check`` does that.
     """
     problems = [
         Problem(at + p.path, p.message)
@@ -242,10 +248,6 @@ def pathway_problems(
         if key == data["key"]:
             problems.append(
                 Problem(at + ("credentials", i), "a pathway cannot contain itself")
-            )
-        elif known and key not in known:
-            problems.append(
-                Problem(at + ("credentials", i), f"no credential has the key {key!r}")
             )
     required = data.get("required")
     if required is not None and required > len(keys):

@@ -72,7 +72,6 @@ def content_item(choice: catalogue.Offer, launch_url: str) -> dict[str, Any]:
             {
                 "credential": defn.key,
                 "credential_version": str(choice.version_id),
-                "credential_version_number": str(defn.version),
             }
         )
         .set_lineitem(line_item)

@@ -235,6 +235,18 @@ def add_text(launch_id: str):
         raise IntakeRefused(
             "too_large", f"Texts are limited to {MAX_TEXT_CHARS} characters.", 413
         )
+    words = len(text.split())
+    req = activity.requirements
+    if req.min_words and words < req.min_words:
+        raise IntakeRefused(
+            "too_few_words",
+            f"Your text has {words} words; this task needs at least {req.min_words}.",
+        )
+    if req.max_words and words > req.max_words:
+        raise IntakeRefused(
+            "too_many_words",
+            f"Your text has {words} words; this task allows at most {req.max_words}.",
+        )
     return _typed(launch, activity, submission, "text", text.encode() + b"\n")
 
 

@@ -10,6 +10,7 @@ doubt" so that the platform's "already have that" counts as delivered.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy import bindparam, func, select, tuple_, update
 
 from lti_tool import score_payloads as payloads
 from lti_tool.db import db
-from lti_tool.events import event
+from lti_tool.events import event as log_event
 from lti_tool.models import Launch, Person, ResourceLink, ScoreDelivery
 from lti_tool.roles import CourseRole
 from lti_tool.signals import ReleaseEvent, SubmissionEvent
@@ -74,11 +75,11 @@ def enqueue(
     """
     ids = {"launch": launch.id, "link": resource_link_id, "person": person_id}
     if launch.course_role != CourseRole.LEARNER.value:
-        event("grade.skipped", reason="not_learner", kind=kind, **ids)
+        log_event("grade.skipped", reason="not_learner", kind=kind, **ids)
         return None
     endpoint = ags_endpoint(launch.claims)
     if endpoint is None:
-        event("grade.skipped", reason="no_ags", kind=kind, **ids)
+        log_event("grade.skipped", reason="no_ags", kind=kind, **ids)
         return None
     person = db.session.get(Person, person_id)
     if person is None:
@@ -108,7 +109,7 @@ def enqueue(
     )
     db.session.add(row)
     db.session.flush()
-    event("grade.queued", delivery=row.id, kind=kind, **ids)
+    log_event("grade.queued", delivery=row.id, kind=kind, **ids)
     return row
 
 
@@ -116,17 +117,40 @@ def _clock() -> datetime:
     return current_app.extensions["pathmark.grading"].clock()
 
 
-def on_submission(sender: Any, event: SubmissionEvent, **_: Any) -> None:
-    launch = db.session.get(Launch, event.launch_id)
+def _launch(launch_id: str, kind: str, source_id: int) -> Launch | None:
+    launch = db.session.get(Launch, launch_id)
     if launch is None:
-        raise ValueError(f"submission {event.submission_id}: unknown launch")
+        log_event(
+            "grade.skipped",
+            logging.WARNING,
+            reason="unknown_launch",
+            kind=kind,
+            source=source_id,
+        )
+    return launch
+
+
+def on_submission(sender: Any, event: SubmissionEvent, **_: Any) -> None:
+    """Queue "submitted, pending manual grading" for the learner's column.
+
+    A score Pathmark cannot send as asked is logged and skipped: it must
+    never undo the learner's submission.
+    """
+    launch = _launch(event.launch_id, "submission", event.submission_id)
+    if launch is None:
+        return
+    try:
+        score = payloads.submission_score(event.score_maximum)
+    except payloads.ScoreError as exc:
+        _skip_invalid("submission", event.submission_id, exc)
+        return
     enqueue(
         launch,
         resource_link_id=event.resource_link_id,
         person_id=event.person_id,
         kind="submission",
         source_id=event.submission_id,
-        score=payloads.submission_score(event.score_maximum),
+        score=score,
         new_submission=True,
         submitted_at=event.submitted_at,
         now=_clock(),
@@ -134,20 +158,37 @@ def on_submission(sender: Any, event: SubmissionEvent, **_: Any) -> None:
 
 
 def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
-    launch = db.session.get(Launch, event.launch_id)
+    """Queue the released, fully graded score with its short comment."""
+    launch = _launch(event.launch_id, "release", event.assessment_id)
     if launch is None:
-        raise ValueError(f"assessment {event.assessment_id}: unknown launch")
+        return
     comment = payloads.release_comment(event.levels, event.comment)
+    try:
+        score = payloads.release_score(event.score_given, event.score_maximum, comment)
+    except payloads.ScoreError as exc:
+        _skip_invalid("release", event.assessment_id, exc)
+        return
     enqueue(
         launch,
         resource_link_id=event.resource_link_id,
         person_id=event.person_id,
         kind="release",
         source_id=event.assessment_id,
-        score=payloads.release_score(event.score_given, event.score_maximum, comment),
+        score=score,
         new_submission=False,
         submitted_at=event.submitted_at,
         now=_clock(),
+    )
+
+
+def _skip_invalid(kind: str, source_id: int, exc: Exception) -> None:
+    log_event(
+        "grade.skipped",
+        logging.WARNING,
+        reason="invalid_score",
+        kind=kind,
+        source=source_id,
+        detail=str(exc),
     )
 
 
@@ -333,7 +374,7 @@ def finish_many(claim: str, outcomes: list[tuple[int, dict[str, Any]]]) -> None:
     db.session.commit()
     # Some drivers give no row count for many rows at once (-1).
     if 0 <= done < len(outcomes):
-        event("grade.lease_lost", claim=claim, lost=len(outcomes) - done)
+        log_event("grade.lease_lost", claim=claim, lost=len(outcomes) - done)
 
 
 def retry_failed(ids: list[int] | None, now: datetime) -> int:

@@ -280,13 +280,24 @@ class GradeSync:
         # invalid_client, invalid_scope...: the registration needs fixing.
         return Outcome(Row.FAILED, "token_refused", exc.status, str(exc))
 
+    @staticmethod
+    def _maybe_arrived(row: Row) -> bool:
+        """An earlier attempt may have reached the platform unseen.
+
+        Canvas counts every post with ``new_submission`` as a new attempt,
+        and takes a repeated timestamp; so a resend after a timeout or a
+        lost worker says ``false``, trading a possibly unmarked attempt for
+        never counting one twice.
+        """
+        return row.in_doubt or row.outcome == "timeout"
+
     def _post(self, row: Row, reg: Registration, lineitem_url: str):
         body = payloads.score_body(
             row.score,
             user_id=row.user_id,
             timestamp=row.timestamp,
             family=row.platform_family,
-            new_submission=row.new_submission,
+            new_submission=row.new_submission and not self._maybe_arrived(row),
             submitted_at=row.submitted_at,
         )
         return self.ags.call(

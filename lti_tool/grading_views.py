@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from lti_tool import grade_outbox as outbox
 from lti_tool.db import db
 from lti_tool.events import event
+from lti_tool.grade_results import ResultsUnavailable, differs, read_results
 from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.line_items import line_item_warning
 from lti_tool.roles import CourseRole
@@ -19,6 +20,12 @@ def sync_state(launch_id: str):
     launch = current_launch(launch_id, role=CourseRole.STAFF)
     link = launch.resource_link
     states = outbox.learner_states(link.id) if link else []
+    gradebook, unreadable = None, ""
+    if request.args.get("check") and link is not None:
+        try:
+            gradebook = read_results(current_app.extensions["pathmark.grading"], launch)
+        except ResultsUnavailable as exc:
+            unreadable = str(exc)
     return render_template(
         "staff/grades.html",
         launch=launch,
@@ -29,6 +36,9 @@ def sync_state(launch_id: str):
         states=states,
         has_ags=outbox.ags_endpoint(launch.claims) is not None,
         warning=line_item_warning(link.id) if link else "",
+        gradebook=gradebook,
+        unreadable=unreadable,
+        differs=differs,
     )
 
 

@@ -22,7 +22,9 @@ class LaunchTokens:
         self._serializer = URLSafeTimedSerializer(secret_key, salt="pathmark-launch")
         self.max_age = max_age
 
-    def issue(self, launch_id: str) -> str:
+    def issue(self, launch: Launch | str) -> str:
+        """A token for this launch (the row, or its id)."""
+        launch_id = launch if isinstance(launch, str) else launch.id
         return self._serializer.dumps({"l": launch_id})
 
     def launch_id(self, token: str | None) -> str:

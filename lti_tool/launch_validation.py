@@ -316,6 +316,8 @@ class IdTokenLaunch(MessageLaunch):
                 LoginState.used_at.is_(None),
             )
             .values(used_at=utcnow())
+            # No loaded row needs syncing: the request ends after this launch.
+            .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
             db.session.rollback()

@@ -52,7 +52,7 @@ def _read_scopes(granted: list[str]) -> list[str]:
     )
 
 
-def _next_link(header: str) -> str | None:
+def next_link(header: str) -> str | None:
     """The ``rel="next"`` URL of a Link header, quoted or not."""
     for part in header.split(","):
         bits = part.split(";")
@@ -203,7 +203,7 @@ class LineItems:
             for item in response.json():
                 if self._ours(item, link):
                     return str(item["id"])
-            url = _next_link(response.headers.get("Link", ""))
+            url = next_link(response.headers.get("Link", ""))
             params = None
         return None
 
@@ -213,7 +213,10 @@ class LineItems:
             return False
         if item.get("resourceLinkId") not in (None, link.link_id):
             return False
-        if link.credential_key and item.get("resourceId") == link.credential_key:
+        resource = str(item.get("resourceId") or "")
+        key = link.credential_key
+        # Deep Linking names the version too: "key@v3".
+        if key and (resource == key or resource.startswith(key + "@")):
             return True
         return item.get("tag") == TAG and item.get("resourceLinkId") == link.link_id
 

@@ -30,7 +30,8 @@ from lti_tool.storage import ArtefactStore
 
 
 def _chunk_key(upload_id: str, offset: int) -> str:
-    return f"uploads/{upload_id}/{offset:014d}"
+    # A random tail: two requests racing for one offset never share an object.
+    return f"uploads/{upload_id}/{offset:014d}-{secrets.token_hex(4)}"
 
 
 def start(
@@ -157,6 +158,7 @@ def put_chunk(
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
+        store.delete(key)
         db.session.refresh(upload)
         raise _resume_from(upload, "Another chunk arrived first.", "out_of_order")
     db.session.add(

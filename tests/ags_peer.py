@@ -268,7 +268,11 @@ class AgsPeer:
             return self._refuse(401, "unauthorized")
         return jsonify(
             [
-                {"userId": user, "resultScore": body.get("scoreGiven")}
+                {
+                    "userId": user,
+                    "resultScore": body.get("scoreGiven"),
+                    "resultMaximum": body.get("scoreMaximum"),
+                }
                 for (item, user), body in self.results.items()
                 if item == item_id
             ]
@@ -293,10 +297,13 @@ class AgsPeer:
         key = (item_id, body["userId"])
         with self.lock:
             previous = self.results.get(key)
-            if previous is not None and body["timestamp"] <= previous["timestamp"]:
-                if self.mode == "canvas":
-                    return self._refuse(400, "score timestamp not after current one")
-                return self._refuse(409, "timestamp not later than stored")
+            if previous is not None:
+                # Moodle wants strictly later; Canvas refuses only earlier
+                # and takes the same timestamp again as an update.
+                if self.mode == "canvas" and body["timestamp"] < previous["timestamp"]:
+                    return self._refuse(400, "score timestamp before current one")
+                if self.mode != "canvas" and body["timestamp"] <= previous["timestamp"]:
+                    return self._refuse(409, "timestamp not later than stored")
             self.results[key] = body
             self.accepted.append(body)
             extension = body.get(CANVAS_SUBMISSION) or {}

@@ -1,6 +1,10 @@
-"""Fixtures: an app on a temporary database, its client, a fake platform."""
+"""Fixtures: an app on a temporary database, its client, a fake platform;
+for the integration and browser suites, Pathmark and the sandbox LMS running."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -34,13 +38,53 @@ def settings(tmp_path):
     }
 
 
-@pytest.fixture
-def app(settings):
-    app = create_app(settings)
-    app.config["TESTING"] = True
+@pytest.fixture(scope="session")
+def _prepared(tmp_path_factory):
+    """A migrated SQLite file and a tool key made once, copied into each test.
+
+    Running every migration and generating an RSA key per test cost about a
+    second each; a copy is a few milliseconds and starts from the same state.
+    """
+    folder = tmp_path_factory.mktemp("prepared")
+    app = create_app(
+        {
+            "database_url": f"sqlite:///{folder / 'pathmark.db'}",
+            "instance_path": str(folder / "instance"),
+            "keys_dir": str(folder / "keys"),
+            "base_url": "http://localhost",
+        }
+    )
     with app.app_context():
         upgrade_schema()
         app.extensions["pathmark"].keyring.ensure()
+        db.engine.dispose()
+    return folder
+
+
+def _copy_prepared(settings: dict, prepared: Path) -> bool:
+    """Seed a test's fresh SQLite file and keys folder; False if not fresh."""
+    url = settings.get("database_url") or ""
+    target = (
+        Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    )
+    keys = Path(settings["keys_dir"]) if settings.get("keys_dir") else None
+    if target is None or target.exists() or keys is None or keys.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(prepared / "pathmark.db", target)
+    shutil.copytree(prepared / "keys", keys)
+    return True
+
+
+@pytest.fixture
+def app(settings, _prepared):
+    seeded = _copy_prepared(settings, _prepared)
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    with app.app_context():
+        if not seeded:
+            upgrade_schema()
+            app.extensions["pathmark"].keyring.ensure()
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -57,3 +101,15 @@ def platform(app):
     fake = FakePlatform(app)
     fake.register()
     return fake
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """Pathmark under gunicorn (two workers) and the sandbox LMS, on 127.0.0.1.
+
+    Shared by the integration and browser suites, started once per session.
+    """
+    from tests.integration.stack import running_stack
+
+    with running_stack(tmp_path_factory.mktemp("pathmark-http")) as running:
+        yield running

@@ -66,6 +66,7 @@ def launch(
     context: str = "course-1",
     link: str = "link-1",
     custom: dict | None = None,
+    claims: dict | None = None,
 ) -> Session:
     client = app.test_client()
     response, _, _ = platform.launch(
@@ -76,6 +77,7 @@ def launch(
             Claim.CONTEXT: {"id": context, "title": f"Course {context}"},
             Claim.RESOURCE_LINK: {"id": link, "title": "Tell me"},
             Claim.CUSTOM: custom or {"credential": KEY},
+            **(claims or {}),
         },
     )
     assert response.status_code == 303, response.get_data(as_text=True)

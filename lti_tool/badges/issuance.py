@@ -61,7 +61,7 @@ class Badges:
     def issuer(self) -> Issuer:
         """The issuer, re-read when a rotation added a key file."""
         self.keys.ensure()
-        names = tuple(p.name for p in self.keys._files())
+        names = tuple(p.name for p in self.keys.key_files())
         if self._issuer is None or self._issuer[0] != names:
             self._issuer = (names, self.keys.issuer(self.base_url, self.did_method))
         return self._issuer[1]
@@ -91,7 +91,7 @@ def badges() -> Badges:
 # Status lists -------------------------------------------------------------
 
 
-def _allocate() -> tuple[BadgeStatusList, int]:
+def allocate_bit() -> tuple[BadgeStatusList, int]:
     """The next free bit, in a list with room (locked while we take it)."""
     # Bits are handed out in order; a list fills before the next is made.
     row = db.session.scalars(
@@ -105,13 +105,13 @@ def _allocate() -> tuple[BadgeStatusList, int]:
         row = BadgeStatusList(size=bits.size, next_index=0, bits=bytes(bits.bytes))
         db.session.add(row)
         db.session.flush()
-        _sign_list(row)
+        sign_status_list(row)
     index = row.next_index
     row.next_index = index + 1
     return row, index
 
 
-def _sign_list(row: BadgeStatusList) -> None:
+def sign_status_list(row: BadgeStatusList) -> None:
     b = badges()
     bits = status_list.Bitstring(row.size, row.bits)
     unsigned = status_list.list_credential(
@@ -166,7 +166,7 @@ def _mint(
     award_id = str(uuid.uuid4())
     salt = new_salt()
     identity, hashed = _identity(person, salt)
-    row, index = _allocate()
+    row, index = allocate_bit()
     unsigned = ob3.credential(
         credential_id=b.credential_url(award_id),
         context_url=pathmark_context_url(b.base_url),
@@ -337,7 +337,7 @@ def revoke(award_id: str, reason: str) -> BadgeAward:
     row.bits = bytes(bits.bytes)
     award.revoked_at = utcnow()
     award.revocation_reason = reason.strip()
-    _sign_list(row)
+    sign_status_list(row)
     db.session.flush()
     event_log("badge_revoked", award=award.id, status_list=row.id)
     return award

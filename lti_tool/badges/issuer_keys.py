@@ -71,21 +71,21 @@ class IssuerKeys:
     def __init__(self, folder: Path):
         self.folder = Path(folder)
 
-    def _files(self) -> list[Path]:
+    def key_files(self) -> list[Path]:
         if not self.folder.is_dir():
             return []
         return sorted(self.folder.glob("ed25519-*.pem"), reverse=True)
 
     def ensure(self) -> bool:
         """Create the first key when there is none; True when created."""
-        if self._files():
+        if self.key_files():
             return False
         self.rotate()
         return True
 
     def rotate(self) -> Path:
         """Add a new key, which signs from now on; the old ones stay."""
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         path = self.folder / f"ed25519-{stamp}.pem"
         pem = Ed25519PrivateKey.generate().private_bytes(
@@ -100,7 +100,7 @@ class IssuerKeys:
 
     def private_keys(self) -> tuple[Ed25519PrivateKey, ...]:
         keys = []
-        for path in self._files():
+        for path in self.key_files():
             key = serialization.load_pem_private_key(path.read_bytes(), None)
             if not isinstance(key, Ed25519PrivateKey):
                 raise IssuerKeyError(f"{path.name} is not an Ed25519 key")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, redirect, render_template, request
 from sqlalchemy import select
 
-from lti_tool.badges import issuance
+from lti_tool.badges import credit, issuance
 from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.launch_context import current_launch, launch_url
@@ -34,13 +34,40 @@ def _course_awards(launch: Launch):
     )
 
 
-@bp.get("/activity/<launch_id>/awards")
-def course_awards(launch_id: str):
-    launch = current_launch(launch_id, role=CourseRole.STAFF)
+def _page(launch: Launch, error: str = "", status: int = 200):
     awards = db.session.scalars(
         _course_awards(launch).order_by(BadgeAward.issued_at.desc())
     ).all()
-    return render_template("badges/staff.html", launch=launch, awards=awards)
+    notes = {a.id: credit.current_note(a.id) for a in awards}
+    return render_template(
+        "badges/staff.html", launch=launch, awards=awards, notes=notes, error=error
+    ), status
+
+
+@bp.get("/activity/<launch_id>/awards")
+def course_awards(launch_id: str):
+    return _page(current_launch(launch_id, role=CourseRole.STAFF))
+
+
+@bp.post("/activity/<launch_id>/awards/<award_id>/credit")
+def add_credit(launch_id: str, award_id: str):
+    launch = current_launch(launch_id, role=CourseRole.STAFF)
+    award = db.session.scalar(_course_awards(launch).where(BadgeAward.id == award_id))
+    if award is None:
+        abort(404)
+    form = request.form
+    try:
+        credit.add_note(
+            award,
+            launch.person_id,
+            form.get("done_well", ""),
+            form.get("shown_by", ""),
+            form.get("setting", ""),
+        )
+    except credit.CreditRefused as exc:
+        return _page(launch, str(exc).capitalize() + ".", 400)
+    db.session.commit()
+    return redirect(launch_url("badge_staff.course_awards", launch_id=launch.id), 303)
 
 
 @bp.post("/activity/<launch_id>/awards/<award_id>/revoke")
@@ -51,12 +78,9 @@ def revoke(launch_id: str, award_id: str):
         abort(404)
     reason = request.form.get("reason", "").strip()
     if not reason:
-        return render_template(
-            "badges/staff.html",
-            launch=launch,
-            awards=db.session.scalars(_course_awards(launch)).all(),
-            error="Give a reason: it is shown on the public verification page.",
-        ), 400
+        return _page(
+            launch, "Give a reason: it is shown on the public verification page.", 400
+        )
     issuance.revoke(award.id, reason)
     db.session.commit()
     event("badge_revoked_by_staff", award=award.id, staff=launch.person_id)

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from lti_tool.badges.documents import DocumentLoader
 from lti_tool.badges.issuer_keys import Issuer
-from lti_tool.badges.multikey import public_key_from_multikey
+from lti_tool.badges.multikey import public_bytes, public_key_from_multikey
 from lti_tool.badges.proof import ProofError, verify
 from lti_tool.badges.status_list import Bitstring
 
@@ -78,6 +78,23 @@ def check_signature(
     return ok, "" if ok else "the signature does not match the content"
 
 
+def _signed_with_our_key(document: dict[str, Any], issuer: Issuer) -> bool:
+    """Whether the proof's key is one of this issuer's, current or retired.
+
+    Under did:key a rotation changes the issuer's DID, and a status list
+    re-signed afterwards names the new one; the key decides, not the DID.
+    """
+    proof = document.get("proof")
+    proof = proof[0] if isinstance(proof, list) and proof else proof
+    if not isinstance(proof, dict):
+        return False
+    resolved = resolve_key(str(proof.get("verificationMethod", "")), issuer)
+    if resolved is None:
+        return False
+    ours = {public_bytes(k) for k in issuer.public_keys()}
+    return public_bytes(resolved[1]) in ours
+
+
 def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
@@ -112,7 +129,7 @@ def check(
         verdict.problems.append("the status list is not available")
         return verdict
     ok, problem = check_signature(listing, issuer, loader)
-    if not ok or _issuer_id(listing) != _issuer_id(document):
+    if not ok or not _signed_with_our_key(listing, issuer):
         verdict.problems.append("the status list is not signed by the issuer")
         return verdict
     try:

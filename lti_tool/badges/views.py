@@ -10,13 +10,21 @@ import json
 from urllib.parse import urlencode
 
 import segno
-from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 from sqlalchemy import select
 
-from lti_tool.badges import images, issuance, ob2
+from lti_tool.badges import credit, images, issuance, ob2
 from lti_tool.badges.documents import bundled
 from lti_tool.db import db
-from lti_tool.launch_context import current_launch
+from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.models import BadgeAward
 from lti_tool.models.badges import KIND_CREDENTIAL, KIND_PATHWAY
 from lti_tool.roles import CourseRole
@@ -88,6 +96,7 @@ def _summary(award: BadgeAward) -> dict:
         "results": results,
         "evidence": doc.get("evidence", []),
         "issuer": doc["issuer"],
+        "public_credit": subject.get("publicCredit"),
     }
 
 
@@ -235,7 +244,26 @@ def my_badges(launch_id: str):
             "page": f"{b.base_url}/credentials/{a.id}",
             "linkedin": linkedin_url(a, b.base_url),
             "qr": qr_svg(f"{b.base_url}/credentials/{a.id}"),
+            "note": credit.current_note(a.id),
         }
         for a in awards
     ]
     return render_template("badges/mine.html", launch=launch, cards=cards)
+
+
+@bp.post("/activity/<launch_id>/badges/<award_id>/credit/<choice>")
+def credit_choice(launch_id: str, award_id: str, choice: str):
+    """The learner agrees to show a recognition note, or withdraws it."""
+    launch = current_launch(launch_id, role=CourseRole.LEARNER)
+    award = db.session.get(BadgeAward, award_id)
+    if award is None or award.person_id != launch.person_id:
+        abort(404)
+    action = {"consent": credit.consent, "withdraw": credit.withdraw}.get(choice)
+    if action is None:
+        abort(404)
+    try:
+        action(award)
+    except credit.CreditRefused:
+        abort(409)
+    db.session.commit()
+    return redirect(launch_url("badges.my_badges", launch_id=launch.id), 303)

@@ -2,7 +2,7 @@
 
 from lti_tool.models.admin import AdminUser
 from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
-from lti_tool.models.badges import BadgeAward, BadgeStatusList
+from lti_tool.models.badges import BadgeAward, BadgePublicCredit, BadgeStatusList
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
@@ -32,6 +32,7 @@ __all__ = [
     "Assessment",
     "AuditEntry",
     "BadgeAward",
+    "BadgePublicCredit",
     "BadgeStatusList",
     "Course",
     "CourseCredential",

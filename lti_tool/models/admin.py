@@ -15,6 +15,8 @@ class AdminUser(db.Model):
 
     Only a werkzeug password hash is kept. ``session_version`` changes with
     every new password or disabling, which ends the sessions started before.
+    After ``admin_access.MAX_FAILED_SIGN_INS`` wrong passwords in a row the
+    account refuses every password until ``locked_until``.
     """
 
     __tablename__ = "admin_user"
@@ -26,6 +28,9 @@ class AdminUser(db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # Wrong passwords in a row; at the limit the account locks for a while.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column()
 
     def __repr__(self) -> str:
         return f"<AdminUser {self.id} {self.username}>"

@@ -93,3 +93,38 @@ class BadgeAward(db.Model):
     @property
     def revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class BadgePublicCredit(db.Model):
+    """A mentor's public recognition note, shown only with the learner's consent.
+
+    Built from a script: what was done well, the evidence that showed it,
+    the setting. While consented (and not withdrawn) the award's credential
+    carries it; consent and withdrawal each re-issue the credential.
+    """
+
+    __tablename__ = "badge_public_credit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    award_id: Mapped[str] = mapped_column(
+        ForeignKey("badge_award.id", ondelete="CASCADE"), index=True
+    )
+    mentor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL")
+    )
+    done_well: Mapped[str] = mapped_column(Text)
+    shown_by: Mapped[str] = mapped_column(Text)
+    setting: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    consented_at: Mapped[datetime | None] = mapped_column()
+    withdrawn_at: Mapped[datetime | None] = mapped_column()
+
+    award: Mapped[BadgeAward] = relationship()
+
+    @property
+    def shown(self) -> bool:
+        return self.consented_at is not None and self.withdrawn_at is None
+
+    @property
+    def pending(self) -> bool:
+        return self.consented_at is None and self.withdrawn_at is None

@@ -1,13 +1,17 @@
 """A learner records three seconds of audio in chromium, submits, gets a receipt.
 
 Chromium's fake capture device stands in for the microphone; the page is
-served by a real server on 127.0.0.1 and uses no cookies at all.
+served by a real server on 127.0.0.1 and uses no cookies at all. The same
+flow runs top-level and inside a cross-site iframe (an LMS page on
+``localhost`` framing Pathmark on ``127.0.0.1``) with third-party cookies
+blocked.
 """
 
 from __future__ import annotations
 
 import shutil
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from werkzeug.serving import make_server
@@ -15,6 +19,7 @@ from werkzeug.serving import make_server
 from lti_tool.db import db
 from lti_tool.models import Artefact, Submission
 from lti_tool.receipt_views import check_receipt
+from lti_tool.vocab import Claim
 from tests.evidence_helpers import launch, place_credential
 
 pytestmark = pytest.mark.browser
@@ -29,6 +34,7 @@ FLAGS = [
     "--no-first-run",
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
+    "--test-third-party-cookie-phaseout",
 ]
 
 
@@ -39,6 +45,37 @@ def server(app):
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
     httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def lms_page():
+    """A course page on another site that frames Pathmark, as an LMS does."""
+    frame = {"src": ""}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            body = (
+                "<!doctype html><title>Course</title><h1>English B1</h1>"
+                f'<iframe id="tool" src="{frame["src"]}" width="320" height="900" '
+                'allow="microphone *; camera *"></iframe>'
+            ).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{httpd.server_port}", frame
+    httpd.shutdown()
+    httpd.server_close()
     thread.join(timeout=5)
 
 
@@ -50,7 +87,10 @@ def browser():
         browser.close()
 
 
-def test_record_submit_and_verify_the_receipt(app, platform, server, browser):
+@pytest.mark.parametrize("framed", [False, True], ids=["top-level", "lms-iframe"])
+def test_record_submit_and_verify_the_receipt(
+    app, platform, server, browser, lms_page, framed
+):
     place_credential(
         app,
         kinds=["recording"],
@@ -60,28 +100,40 @@ def test_record_submit_and_verify_the_receipt(app, platform, server, browser):
         takes=2,
         reveal_prompt_on_record=True,
     )
-    learner = launch(app, platform)
+    lms_origin, frame = lms_page
+    learner = launch(
+        app,
+        platform,
+        claims={Claim.LAUNCH_PRESENTATION: {"return_url": f"{lms_origin}/course"}},
+    )
+    activity_url = f"{server}/activity/{learner.launch_id}?lt={learner.token}"
     context = browser.new_context(viewport={"width": 320, "height": 900})
-    page = context.new_page()
-    page.goto(f"{server}/activity/{learner.launch_id}?lt={learner.token}")
-    assert page.get_by_role("heading", name="Welcome: here is how this works")
+    top = context.new_page()
+    if framed:
+        frame["src"] = activity_url
+        top.goto(f"{lms_origin}/course")
+        page = top.frame_locator("#tool")
+    else:
+        top.goto(activity_url)
+        page = top
+    page.get_by_role("heading", name="Welcome: here is how this works").wait_for()
     page.get_by_role("button", name="Start", exact=True).click()
     page.get_by_role("button", name="Start recording").click()
     prompt = page.locator("#rec-prompt")
     prompt.wait_for(state="visible")
     assert "did not go to plan" in prompt.inner_text()
-    page.wait_for_timeout(3300)
+    top.wait_for_timeout(3300)
     page.get_by_role("button", name="Stop").click()
     page.get_by_label("Transcript or caption (optional)").fill("A day at the station.")
     keep = page.get_by_role("button", name="Keep this take")
     keep.wait_for(state="visible")
-    page.wait_for_function("!document.getElementById('rec-keep').disabled")
+    keep.and_(page.locator(":enabled")).wait_for()
     keep.click()
     page.locator(".pieces li").first.wait_for(timeout=20_000)
     assert "audio/webm" in page.locator(".pieces").inner_text()
 
     # Readable at 320 px inside an iframe: nothing wider than the frame.
-    width = page.evaluate("document.documentElement.scrollWidth")
+    width = page.locator("html").evaluate("e => e.scrollWidth")
     assert width <= 320
 
     page.get_by_label("This is my own work, made for this task.").check()
@@ -89,7 +141,7 @@ def test_record_submit_and_verify_the_receipt(app, platform, server, browser):
     page.get_by_role("heading", name="Attempt 1: submitted").wait_for()
     assert context.cookies() == []
 
-    with page.expect_download() as download_info:
+    with top.expect_download() as download_info:
         page.get_by_role("link", name="Download your receipt").click()
     receipt = download_info.value.path().read_text()
 

@@ -24,7 +24,13 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attr = {k: v or "" for k, v in attrs}
         if tag == "form":
-            self.forms.append(Form(attr.get("action", ""), attr.get("id", "")))
+            self.forms.append(
+                Form(
+                    attr.get("action", ""),
+                    attr.get("id", ""),
+                    attr.get("method", "get").lower(),
+                )
+            )
         elif tag == "input" and self.forms and attr.get("name"):
             if attr.get("type") in {"checkbox", "radio"} and "checked" not in attr:
                 self.forms[-1].options.setdefault(attr["name"], []).append(
@@ -40,6 +46,7 @@ class _Forms(HTMLParser):
 class Form:
     action: str
     form_id: str
+    method: str = "get"
     fields: dict[str, str] = field(default_factory=dict)
     options: dict[str, list[str]] = field(default_factory=dict)
 
@@ -51,8 +58,11 @@ def parse(response: requests.Response) -> _Forms:
 
 
 def form_of(response: requests.Response, form_id: str | None = None) -> Form:
+    """The form with this id, or else the page's first form that posts."""
     forms = parse(response).forms
-    found = [f for f in forms if form_id is None or f.form_id == form_id]
+    found = [
+        f for f in forms if (f.form_id == form_id if form_id else f.method == "post")
+    ]
     assert found, f"no form in {response.url}: {response.text[:300]}"
     form = found[0]
     form.action = urljoin(response.url, form.action)
@@ -143,7 +153,7 @@ class LmsUser:
 
     def pick(self, picker: requests.Response, *choices: str) -> Form:
         """Tick credentials in the picker; return the form back to the LMS."""
-        form = form_of(picker, "credential-picker")
+        form = form_of(picker, "pick")
         chosen = list(choices) or [
             form.fields.get("credential") or form.options["credential"][0]
         ]

@@ -14,15 +14,22 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 from werkzeug.serving import make_server
 
+from lti_tool import create_app
+from lti_tool.catalogue import save
+from lti_tool.db import db, upgrade_schema
 from lti_tool.sandbox import create_sandbox
 from lti_tool.sandbox.lms import SandboxLMS
 from lti_tool.sandbox.platform import ToolKeys
+from lti_tool.sandbox_registration import register_sandbox
+from tests.credential_factory import definition_data
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -124,7 +131,7 @@ def tool_environment(folder: Path, tool_port: int, sandbox_url: str) -> dict[str
     return env
 
 
-def start_gunicorn(env: dict[str, str], port: int, folder: Path):
+def start_gunicorn(env: dict[str, str], port: int, folder: Path, threads: int = 0):
     tool_log = folder / "pathmark.log"
     access_log = folder / "access.log"
     access_log.touch()
@@ -136,8 +143,14 @@ def start_gunicorn(env: dict[str, str], port: int, folder: Path):
         f"127.0.0.1:{port}",
         "--workers",
         "2",
+        # Sync workers serve one connection at a time, which lets the tests
+        # steer requests to a given worker; browsers keep idle speculative
+        # connections open, which would hold sync workers, so they get
+        # threaded workers.
         "--worker-class",
-        "sync",
+        "gthread" if threads else "sync",
+        "--threads",
+        str(threads or 1),
         "--timeout",
         "30",
         "--access-logfile",
@@ -159,3 +172,51 @@ def make_sandbox(tool_url: str, sandbox_url: str):
     app = create_sandbox(tool_url, sandbox_url=sandbox_url)
     app.config["TESTING"] = True
     return app
+
+
+def _initialise(env: dict[str, str]) -> None:
+    """What `lti-tool init --sandbox` does, in this process to save a start-up,
+    plus one example credential so the deep linking picker has a choice."""
+    app = create_app(
+        {
+            "instance_path": env["PATHMARK_INSTANCE_PATH"],
+            "keys_dir": env["PATHMARK_KEYS_DIR"],
+            "base_url": env["PATHMARK_BASE_URL"],
+            "sandbox_url": env["PATHMARK_SANDBOX_URL"],
+        }
+    )
+    with app.app_context():
+        upgrade_schema()
+        app.extensions["pathmark"].keyring.ensure()
+        register_sandbox(app)
+        save(definition_data())
+        db.session.commit()
+        db.engine.dispose()
+
+
+@contextmanager
+def running_stack(folder: Path, threads: int = 0) -> Iterator[Stack]:
+    """Both servers up for the duration of the block, then stopped."""
+    tool_port, sandbox_port = free_port(), free_port()
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}"
+    env = tool_environment(folder, tool_port, sandbox_url)
+    tool_url = env["PATHMARK_BASE_URL"]
+    sandbox_app = make_sandbox(tool_url, sandbox_url)
+
+    with SandboxServer(sandbox_app, sandbox_port):
+        _initialise(env)
+        process, tool_log, access_log = start_gunicorn(env, tool_port, folder, threads)
+        try:
+            wait_until_up(f"http://127.0.0.1:{tool_port}/healthz", process)
+            yield Stack(
+                folder=folder,
+                env=env,
+                tool_url=tool_url,
+                sandbox_url=sandbox_url,
+                lms=sandbox_app.extensions["sandbox_lms"],
+                tool_keys=sandbox_app.extensions["sandbox_tool_keys"],
+                tool_log=tool_log,
+                access_log=access_log,
+            )
+        finally:
+            stop_process(process)

@@ -2,9 +2,11 @@
 
 ``@digitalcredentials/verifier-core`` (npm, pinned in tests/verifier with
 its lock file) runs in Node against a real Pathmark server on 127.0.0.1,
-which serves the status lists and Pathmark's context. The issuer is a
-``did:key``, so no DID is fetched; every other host is refused inside the
-Node process (see tests/verifier/verify.mjs).
+which serves the status lists, Pathmark's context and the did:web document.
+The test runs once with a ``did:key`` issuer (nothing to resolve) and once
+with ``did:web:127.0.0.1%3A<port>``, whose https:// document URL the Node
+script fetches from the loopback server over plain HTTP; every other host
+is refused inside the Node process (see tests/verifier/verify.mjs).
 
 Outside CI the test skips when Node or the installed verifier is missing;
 ``PATHMARK_REQUIRE_VERIFIER=1`` (set by .ci/run) makes that a failure.
@@ -26,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from werkzeug.serving import make_server
 
 from lti_tool import catalogue, create_app
-from lti_tool.badges import issuance
+from lti_tool.badges import credit, issuance
 from lti_tool.badges.multikey import did_key_method
 from lti_tool.badges.proof import SigningKey, sign
 from lti_tool.db import db, upgrade_schema, utcnow
@@ -57,8 +59,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def served(tmp_path):
+@pytest.fixture(params=["key", "web"])
+def served(request, tmp_path):
     node = _verifier_or_skip()
     port = _free_port()
     app = create_app(
@@ -67,7 +69,7 @@ def served(tmp_path):
             "instance_path": str(tmp_path / "instance"),
             "keys_dir": str(tmp_path / "keys"),
             "base_url": f"http://127.0.0.1:{port}",
-            "badge_did_method": "key",
+            "badge_did_method": request.param,
             "log_level": "WARNING",
         }
     )
@@ -77,7 +79,8 @@ def served(tmp_path):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield app, node, tmp_path
+        flags = ["--loopback-https-as-http"] if request.param == "web" else []
+        yield app, [node, str(VERIFIER / "verify.mjs"), *flags], tmp_path
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -85,14 +88,14 @@ def served(tmp_path):
             db.engine.dispose()
 
 
-def run_verifier(node: str, folder: Path, documents: dict[str, dict]) -> dict:
+def run_verifier(command: list[str], folder: Path, documents: dict) -> dict:
     files = []
     for name, document in documents.items():
         path = folder / f"{name}.json"
         path.write_text(json.dumps(document))
         files.append(str(path))
     done = subprocess.run(
-        [node, str(VERIFIER / "verify.mjs"), *files],
+        [*command, *files],
         capture_output=True,
         text=True,
         timeout=180,
@@ -103,7 +106,7 @@ def run_verifier(node: str, folder: Path, documents: dict[str, dict]) -> dict:
 
 
 def test_independent_verifier_accepts_ours_and_catches_changes(served):
-    app, node, folder = served
+    app, command, folder = served
     with app.app_context():
         learner = h.person()
         first = h.credential("intro-yourself", title="Introduce yourself")
@@ -122,6 +125,7 @@ def test_independent_verifier_accepts_ours_and_catches_changes(served):
         awards = db.session.scalars(db.select(BadgeAward)).all()
         award = next(a for a in awards if a.key == "intro-yourself")
         pathway = next(a for a in awards if a.kind == "pathway")
+        learner_id, pathway_id = learner.id, pathway.id
         listing = issuance.status_document(award.status_list_id)
 
         tampered = json.loads(
@@ -145,7 +149,7 @@ def test_independent_verifier_accepts_ours_and_catches_changes(served):
             "wrong_key": wrong_key,
         }
 
-    results = run_verifier(node, folder, documents)
+    results = run_verifier(command, folder, documents)
     assert results["award"]["signature"] is True, results["award"]
     assert results["award"]["revocation"] is True
     assert results["award"]["schema"] is True
@@ -158,9 +162,49 @@ def test_independent_verifier_accepts_ours_and_catches_changes(served):
 
     with app.app_context():
         issuance.revoke(award.id, "Evidence was not the learner's own")
+        # A new issuer key signs from now on; earlier badges keep verifying.
+        issuance.badges().keys.rotate()
+        newcomer = h.person(email="new@example.org", sub="u-new")
+        h.release(newcomer.id, award.credential_version_id, assessment_id=3)
         db.session.commit()
         revoked_doc = db.session.get(BadgeAward, award.id).document
+        newcomer_award = db.session.scalar(
+            db.select(BadgeAward).where(BadgeAward.person_id == newcomer.id)
+        )
+        rotated = newcomer_award.document
+        # The learner's consent re-issues the first award with a public note.
+        credit.add_note(
+            db.session.get(BadgeAward, pathway_id),
+            learner_id,
+            "Held two A2 credentials",
+            "Both recordings",
+            "Online course",
+        )
+        credit.consent(db.session.get(BadgeAward, pathway_id))
+        db.session.commit()
+        with_note = db.session.get(BadgeAward, pathway_id).document
+        assert "publicCredit" in with_note["credentialSubject"]
+        pathway_doc = pathway.document
+    assert (
+        rotated["proof"][0]["verificationMethod"]
+        != revoked_doc["proof"][0]["verificationMethod"]
+    )
 
-    after = run_verifier(node, folder, {"revoked": revoked_doc})["revoked"]
-    assert after["signature"] is True
-    assert after["revocation"] is False
+    after = run_verifier(
+        command,
+        folder,
+        {
+            "revoked": revoked_doc,
+            "rotated": rotated,
+            "before_rotation": pathway_doc,
+            "with_note": with_note,
+        },
+    )
+    assert after["revoked"]["signature"] is True
+    assert after["revoked"]["revocation"] is False
+    for name in ("rotated", "with_note"):
+        assert after[name]["signature"] is True, after[name]
+        assert after[name]["revocation"] is True, after[name]
+    # Signed with the key before the rotation; superseded by the re-issue.
+    assert after["before_rotation"]["signature"] is True
+    assert after["before_rotation"]["revocation"] is False

@@ -34,7 +34,8 @@ def test_teacher_adds_an_activity_with_a_gradebook_column(stack, teacher):
     assert link.custom["credential"] == "tell-what-happened"
     item = stack.lms.lineitems[link.lineitem_id]
     assert item.score_maximum > 0
-    assert item.tag == "pathmark"  # the tag grade sync looks line items up by
+    assert item.tag == "pathmark"
+    assert item.resource_id == "tell-what-happened@v1"
     assert item.resource_link_id == new_id
 
     # The new link launches into Pathmark with its credential.

@@ -45,6 +45,7 @@ def server(app):
     thread.start()
     yield httpd.server_port
     httpd.shutdown()
+    httpd.server_close()
     thread.join(timeout=5)
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from lti_tool.db import db
+from lti_tool.db import db, utcnow
 from lti_tool.models import GradeLineItem, ResourceLink, ScoreDelivery
 from lti_tool.vocab import Scope
 from tests.grading_setup import release, seed, submit
@@ -180,3 +180,43 @@ def test_a_later_score_in_the_gradebook_fails_as_superseded(app, peer, sync):
         db.session.commit()
         assert sync.drain() == {"superseded": 1}
         assert rows()[0].status == "failed"
+
+
+def test_a_score_that_cannot_be_sent_never_undoes_the_submission(app, peer, caplog):
+    from dataclasses import replace
+
+    from lti_tool.signals import SubmissionEvent, submission_submitted
+
+    with app.app_context():
+        s = seed(peer)
+        good = SubmissionEvent(
+            submission_id=7,
+            resource_link_id=s.link_id,
+            person_id=s.people["learner-1"],
+            credential_version_id=None,
+            launch_id=s.launches["learner-1"],
+            submitted_at=utcnow(),
+            score_maximum=12,
+        )
+        # No rubric maximum, and a launch that is gone: logged, not raised.
+        submission_submitted.send("t", event=replace(good, score_maximum=0))
+        submission_submitted.send("t", event=replace(good, launch_id="gone"))
+        db.session.commit()
+        assert rows() == []
+    logged = caplog.text
+    assert "reason=invalid_score" in logged and "reason=unknown_launch" in logged
+
+
+def test_a_deep_linked_column_is_found_by_its_versioned_resource_id(app, peer, sync):
+    with app.app_context():
+        s = seed(peer, lineitem=None)
+        link = db.session.get(ResourceLink, s.link_id)
+        # Two columns on the link; ours as Deep Linking named it (no tag kept).
+        rl = link.link_id
+        other = peer.add_line_item(resourceLinkId=rl, resourceId="other@v1")
+        ours = peer.add_line_item(resourceLinkId=rl, resourceId="introduce-yourself@v2")
+        submit(s, "learner-1")
+        db.session.commit()
+        assert sync.drain() == {"delivered": 1}
+        assert db.session.scalar(select(GradeLineItem.url)) == peer.lineitem_url(ours)
+    assert len(peer.line_items) == 2 and other != ours

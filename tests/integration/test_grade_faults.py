@@ -6,6 +6,7 @@ import email.utils
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from lti_tool import create_app
@@ -262,3 +263,21 @@ def test_workers_in_many_processes_share_one_token(app, peer, sync):
         t.join()
     assert len(values) == 6 and len(set(values)) == 1
     assert peer.token_requests == 1
+
+
+@pytest.mark.parametrize("mode", ["canvas"])
+def test_canvas_resend_after_timeout_counts_no_second_attempt(app, peer, sync):
+    with app.app_context():
+        s = seed(peer, family="canvas")
+        submit(s, "learner-1")
+        db.session.commit()
+        peer.fail("scores", {"delay": 1.5})
+        assert sync.drain() == {"timeout": 1}
+        threading.Event().wait(1)
+        sync.clock.advance(60)
+        assert sync.drain() == {"delivered": 1}
+    first, again = peer.scores_for("learner-1")
+    assert first["timestamp"] == again["timestamp"]
+    ext = "https://canvas.instructure.com/lti/submission"
+    assert (first[ext]["new_submission"], again[ext]["new_submission"]) == (True, False)
+    assert sum(peer.attempts.values()) == 1

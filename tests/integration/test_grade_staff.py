@@ -102,3 +102,44 @@ def test_cli_status_retry_and_resync(app, peer, sync):
     assert len(peer.accepted) == 4
     stamps = [b["timestamp"] for b in peer.scores_for("learner-1")]
     assert stamps == sorted(stamps) and len(set(stamps)) == 2
+
+
+def test_staff_compare_with_the_gradebook(app, client, peer, sync):
+    with app.app_context():
+        s = seed(peer, learners=("learner-1", "learner-2"))
+        release(s, "learner-1", given=9)
+        release(s, "learner-2", given=6)
+        db.session.commit()
+        sync.drain()
+        staff = token(app, s.launches["teacher-1"])
+    # A teacher overrides learner-2's grade by hand in the LMS.
+    peer.results[(1, "learner-2")] = {
+        **peer.results[(1, "learner-2")],
+        "scoreGiven": 11,
+    }
+    page = client.get(
+        f"/grades/{s.launches['teacher-1']}", query_string={"lt": staff, "check": 1}
+    )
+    html = page.get_data(as_text=True)
+    assert "In the gradebook" in html
+    assert html.count('data-differs="true"') == 1
+    assert "11 / 12.0" in html and "differs from what Pathmark sent" in html
+
+    peer.stop()
+    page = client.get(
+        f"/grades/{s.launches['teacher-1']}", query_string={"lt": staff, "check": 1}
+    )
+    assert "Could not compare with the gradebook" in page.get_data(as_text=True)
+    peer.start()
+
+
+def test_no_results_scope_means_no_comparison(app, client, peer, sync):
+    from lti_tool.vocab import Scope
+
+    with app.app_context():
+        s = seed(peer, scopes=[Scope.SCORE.value])
+        staff = token(app, s.launches["teacher-1"])
+    page = client.get(
+        f"/grades/{s.launches['teacher-1']}", query_string={"lt": staff, "check": 1}
+    )
+    assert "grants no reading of results" in page.get_data(as_text=True)

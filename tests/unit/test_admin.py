@@ -128,6 +128,56 @@ def test_sign_in_without_csrf_token_is_refused(client, admin_account):
     assert client.get("/admin/").status_code == 302
 
 
+def test_repeated_wrong_passwords_lock_the_account(app, client, admin_account):
+    from lti_tool.admin_access import MAX_FAILED_SIGN_INS
+
+    token = csrf_token(client)
+    for _ in range(MAX_FAILED_SIGN_INS):
+        response = sign_in(client, password="guess guess guess", token=token)
+        assert response.status_code == 401
+    # Now even the right password is refused, for a while.
+    locked = sign_in(client, token=token)
+    assert locked.status_code == 401
+    assert "locks for 15 minutes" in locked.get_data(as_text=True)
+    assert "locked until" in cli(app, "list").output
+    # A new password set on the server unlocks it.
+    new = "a brand new long password"
+    assert (
+        cli(app, "password", "alice", "--password-stdin", input=new + "\n").exit_code
+        == 0
+    )
+    assert sign_in(client, password=new, token=token).status_code == 302
+
+
+def test_lock_ends_after_its_time(app, admin_account):
+    from datetime import timedelta
+
+    from lti_tool import admin_access
+    from lti_tool.db import utcnow
+
+    with app.app_context():
+        start = utcnow()
+        for _ in range(admin_access.MAX_FAILED_SIGN_INS):
+            with pytest.raises(admin_access.SignInFailed):
+                admin_access.sign_in("alice", "wrong wrong wrong", now=start)
+        with pytest.raises(admin_access.SignInFailed, match="locked"):
+            admin_access.sign_in("alice", PASSWORD, now=start + timedelta(minutes=14))
+        later = start + admin_access.LOCK_TIME + timedelta(seconds=1)
+        assert admin_access.sign_in("alice", PASSWORD, now=later).username == "alice"
+
+
+def test_a_right_password_resets_the_count(app, admin_account):
+    from lti_tool import admin_access
+
+    with app.app_context():
+        for _ in range(admin_access.MAX_FAILED_SIGN_INS - 1):
+            with pytest.raises(admin_access.SignInFailed):
+                admin_access.sign_in("alice", "wrong wrong wrong")
+        assert admin_access.sign_in("alice", PASSWORD).failed_sign_ins == 0
+        with pytest.raises(admin_access.SignInFailed, match="wrong password"):
+            admin_access.sign_in("alice", "wrong wrong wrong")
+
+
 def test_disabled_account_cannot_sign_in(app, client, admin_account):
     assert cli(app, "disable", "alice").exit_code == 0
     assert sign_in(client).status_code == 401

@@ -7,7 +7,7 @@ import re
 
 from lti_tool import catalogue
 from lti_tool.authoring_form import values_from_data
-from lti_tool.catalogue import _normalised
+from lti_tool.catalogue import normalised as _normalised
 from lti_tool.models.catalogue import TOOL_SCOPE
 from lti_tool.vocab import Claim, ContextRole
 from tests import launches

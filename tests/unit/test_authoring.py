@@ -6,7 +6,7 @@ import pytest
 
 from lti_tool import catalogue, catalogue_io
 from lti_tool.authoring_form import values_from_data
-from lti_tool.catalogue import _normalised
+from lti_tool.catalogue import normalised as _normalised
 from lti_tool.db import db
 from lti_tool.models import Credential, CredentialDraft
 from lti_tool.models.catalogue import TOOL_SCOPE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lti_tool import authoring_form
-from lti_tool.catalogue import _normalised
+from lti_tool.catalogue import normalised as _normalised
 from lti_tool.catalogue_files import read
 from lti_tool.catalogue_io import example_catalogue_dir
 from tests.credential_factory import definition_data

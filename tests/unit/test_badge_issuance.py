@@ -187,3 +187,25 @@ def test_release_for_an_unknown_version_awards_nothing_and_stands(app, caplog):
         h.release(learner.id, 9999)
         assert awards() == []
         assert "badge_not_awarded" in caplog.text
+
+
+def test_did_key_rotation_keeps_old_awards_checkable_after_revocation(settings):
+    from lti_tool import create_app
+    from lti_tool.db import upgrade_schema
+
+    app = create_app({**settings, "badge_did_method": "key"})
+    with app.app_context():
+        upgrade_schema()
+        learner = h.person()
+        h.release(learner.id, h.credential().id)
+        db.session.commit()
+        old = awards()[0]
+        old_did = old.document["issuer"]["id"]
+        issuance.badges().keys.rotate()
+        assert issuance.badges().issuer().did != old_did
+        issuance.revoke(old.id, "Issued in error")
+        listing = issuance.status_document(old.status_list_id)
+        assert listing["issuer"] != old_did
+        verdict = issuance.verdict(old.document)
+        assert verdict.signature and verdict.status == "revoked", verdict.problems
+        db.engine.dispose()

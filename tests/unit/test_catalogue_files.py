@@ -100,7 +100,7 @@ def test_wrong_type_is_named():
     data = definition_data()
     data["rubric"]["criteria"][0]["levels"][0]["points"] = "lots"
     (problem,) = problems_of(document([data]))
-    assert "rubric.criteria.0.levels.0.points: must be number, not text" in problem
+    assert "rubric.criteria.0.levels.0.points: must be a number, not text" in problem
 
 
 def test_file_without_format_marker():
@@ -302,3 +302,13 @@ def test_every_problem_is_reported_not_just_the_first():
     other = copy.deepcopy(data)
     other["key"] = "other"
     assert len(problems_of(document([data, other]))) == 4
+
+
+def test_a_credential_that_is_not_a_mapping():
+    (problem,) = problems_of({"pathmark_catalogue": 1, "credentials": ["just text"]})
+    assert "credentials.0: must be a mapping, not text" in problem
+
+
+def test_credentials_that_are_not_a_list():
+    (problem,) = problems_of({"pathmark_catalogue": 1, "credentials": {"a": 1}})
+    assert "credentials: must be a list, not a mapping" in problem

@@ -235,3 +235,26 @@ def test_sweep_command(app, learner):
     result = app.test_cli_runner().invoke(main, ["evidence", "sweep"])
     assert result.exit_code == 0
     assert "Removed 0 abandoned upload(s)." in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "code"),
+    [
+        ("one two three", 400, "too_few_words"),
+        (" ".join(["w"] * 12), 400, "too_many_words"),
+        (" ".join(["w"] * 7), 200, None),
+    ],
+)
+def test_word_limits_for_typed_text(app, platform, text, status, code):
+    place_credential(app, kinds=["text"], min_words=5, max_words=10)
+    learner = launch(app, platform)
+    submission = learner.start()
+    response = learner.client.post(
+        learner.url("text"),
+        data={"submission": submission, "text": text},
+        headers={"Accept": "application/json", "X-Requested-With": "pathmark"},
+    )
+    assert response.status_code == status
+    if code:
+        assert response.get_json()["error"] == code
+        assert counts(app)[0] == 0

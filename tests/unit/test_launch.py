@@ -59,15 +59,22 @@ def test_second_launch_updates_person_and_membership(client, platform, app):
         assert membership.course_role == "staff"
 
 
+def _from_now(seconds: int):
+    """A time claim read when the test runs, not when the suite is collected."""
+    return lambda: int(time.time()) + seconds
+
+
 @pytest.mark.parametrize(
     ("overrides", "reason", "status"),
     [
         ({"aud": "someone-else"}, "unknown_registration", 404),
         ({"iss": "https://other.example"}, "unknown_registration", 404),
-        # Times are offsets from the moment of the launch, not of collection:
-        # a long suite would otherwise age them into validity.
-        ({"exp": -120}, "token_expired", 401),
-        ({"iat": 600, "exp": 900}, "token_not_yet_valid", 401),
+        ({"exp": _from_now(-120)}, "token_expired", 401),
+        (
+            {"iat": _from_now(600), "exp": _from_now(900)},
+            "token_not_yet_valid",
+            401,
+        ),
         ({"nonce": "not-the-login-nonce"}, "nonce_mismatch", 403),
         ({Claim.DEPLOYMENT_ID: "unknown-dep"}, "unknown_deployment", 403),
         (
@@ -79,8 +86,7 @@ def test_second_launch_updates_person_and_membership(client, platform, app):
     ],
 )
 def test_bad_launch_is_refused(client, platform, app, overrides, reason, status):
-    now = int(time.time())
-    overrides = {k: now + v if k in ("iat", "exp") else v for k, v in overrides.items()}
+    overrides = {k: v() if callable(v) else v for k, v in overrides.items()}
     response, _, _ = platform.launch(client, **overrides)
     assert response.status_code == status
     assert reason in response.get_data(as_text=True)

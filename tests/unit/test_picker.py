@@ -144,7 +144,6 @@ def test_returned_line_item_names_key_version_and_maximum(
     assert item["custom"] == {
         "credential": "introduce-yourself",
         "credential_version": str(chosen),
-        "credential_version_number": "1",
     }
     with app.app_context():
         assert db.session.get(CredentialVersion, chosen).in_use
