@@ -105,7 +105,7 @@ def test_teacher_adds_an_activity_then_a_learner_opens_it(page, stack):
     page.click("#add-activity")
     frame = page.frame_locator("#tool-frame")
     frame.locator("input[name=credential]").first.check()
-    frame.locator("button[type=submit]:text-is('Add to course')").click()
+    frame.get_by_role("button", name="Add to course").click()
     created = frame.locator("#created").inner_text()
     title = created.split(" — ")[0].strip()
     assert "gradebook column" in created
