@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from lti_tool.config import (
     PROJECT_ROOT,
@@ -31,6 +32,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(config)
+    app.url_map.converters["int"] = _RowId
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     # Several hosts must share one secret: set PATHMARK_SECRET_KEY there.
     app.config["SECRET_KEY"] = config["SECRET_KEY"] or instance_secret_key(
@@ -110,3 +112,15 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     launch_context.init_app(app)
 
     return app
+
+
+class _RowId(IntegerConverter):
+    """``<int:...>`` in every route, capped at the largest database integer.
+
+    A larger number in a URL is simply not found (404) instead of
+    overflowing the database driver (a 500).
+    """
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)

@@ -33,23 +33,29 @@ def achievement_id(base_url: str, key: str, version: int) -> str:
     return f"{base_url}/achievements/{key}/v{version}"
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending in one full stop, whether or not it had one."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def _narrative(definition: CredentialDefinition) -> str:
     eu = definition.eu
     lines = [definition.criteria_narrative or definition.outcome]
     if eu.learning_outcomes:
-        lines.append("Learning outcomes: " + "; ".join(eu.learning_outcomes) + ".")
+        lines.append(_sentence("Learning outcomes: " + "; ".join(eu.learning_outcomes)))
     workload = f"{eu.workload_hours:g} hours"
     if eu.ects is not None:
         workload += f" ({eu.ects:g} ECTS)"
-    lines.append(f"Notional workload: {workload}.")
-    lines.append(f"Level: CEFR {definition.level}; EQF {eu.eqf_level}.")
+    lines.append(_sentence(f"Notional workload: {workload}"))
+    lines.append(_sentence(f"Level: CEFR {definition.level}; EQF {eu.eqf_level}"))
     if eu.assessment_type:
-        lines.append(f"Type of assessment: {eu.assessment_type}.")
-    lines.append(f"Form of participation: {eu.participation}.")
+        lines.append(_sentence(f"Type of assessment: {eu.assessment_type}"))
+    lines.append(_sentence(f"Form of participation: {eu.participation}"))
     if eu.quality_assurance:
-        lines.append(f"Quality assurance: {eu.quality_assurance}.")
+        lines.append(_sentence(f"Quality assurance: {eu.quality_assurance}"))
     if eu.prerequisites:
-        lines.append("Prerequisites: " + "; ".join(eu.prerequisites) + ".")
+        lines.append(_sentence("Prerequisites: " + "; ".join(eu.prerequisites)))
     return "\n".join(lines)
 
 
