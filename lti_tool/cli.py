@@ -86,13 +86,47 @@ def _safe_url(url) -> str:
     return url.render_as_string(hide_password=True)
 
 
+def _url_port(name: str, fallback: int) -> int:
+    from urllib.parse import urlsplit
+
+    value = os.environ.get(name)
+    return (urlsplit(value).port or fallback) if value else fallback
+
+
+def _refuse_taken(port: int, what: str) -> None:
+    """Stop before serving when a port is taken, so nobody is sent elsewhere."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            raise click.ClickException(
+                f"Port {port} ({what}) is in use. Stop what uses it, or pick free "
+                "ports for both: PATHMARK_BASE_URL=http://localhost:5600 "
+                "PATHMARK_SANDBOX_URL=http://127.0.0.1:5601 make run"
+            ) from None
+
+
 @main.command()
 @click.option("--host", default="localhost", show_default=True)
-@click.option("--port", default=5000, show_default=True)
-@click.option("--sandbox-port", default=5001, show_default=True)
-def dev(host: str, port: int, sandbox_port: int) -> None:
+@click.option(
+    "--port", type=int, default=None, help="Default: PATHMARK_BASE_URL's, else 5000."
+)
+@click.option(
+    "--sandbox-port",
+    type=int,
+    default=None,
+    help="Default: PATHMARK_SANDBOX_URL's, else 5001.",
+)
+def dev(host: str, port: int | None, sandbox_port: int | None) -> None:
     """Run Pathmark and the sandbox platform for development."""
     from pathlib import Path
+
+    port = port or _url_port("PATHMARK_BASE_URL", 5000)
+    sandbox_port = sandbox_port or _url_port("PATHMARK_SANDBOX_URL", 5001)
+    _refuse_taken(port, "Pathmark")
+    _refuse_taken(sandbox_port, "sandbox LMS")
 
     from werkzeug.serving import run_simple
 
