@@ -272,6 +272,10 @@ def release(launch_id: str, assessment_id: int):
 @bp.post("/assess/<launch_id>/release")
 def release_batch(launch_id: str):
     launch = current_launch(launch_id)
+    try:
+        mentor_queue.queue(actor_of(launch), launch.resource_link_id)  # rights
+    except Refused as exc:
+        return refusal(exc, launch)
     items = []
     for value in request.form.getlist("item"):
         ident, _, revision = value.partition(":")

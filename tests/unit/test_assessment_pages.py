@@ -270,6 +270,16 @@ def test_batch_release_and_return(course, app):
     assert back.status_code == 409
 
 
+def test_learner_batch_release_is_refused_up_front(course, app):
+    course["mentor"].post(sheet_path(course, "mentor"), levels_form(all_at(1)))
+    aid = assessment_id(app)
+    learner = course["learner"]
+    denied = learner.post(f"/assess/{learner.id}/release", {"item": [f"{aid}:1"]})
+    assert denied.status_code == 403
+    with app.app_context():
+        assert db.session.get(Assessment, aid).status != "released"
+
+
 def test_roster_unavailable_without_nrps(course):
     html = (
         course["mentor"]
