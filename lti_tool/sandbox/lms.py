@@ -154,6 +154,14 @@ def default_people() -> dict[str, Person]:
                 (learner,),
             ),
             Person(
+                "sb-teacher-2",
+                "Ines Duarte",
+                "Ines",
+                "Duarte",
+                "ines@sandbox.test",
+                (ContextRole.INSTRUCTOR.value,),
+            ),
+            Person(
                 "sb-ta-1",
                 "Amara Okafor",
                 "Amara",
@@ -165,8 +173,13 @@ def default_people() -> dict[str, Person]:
     }
 
 
-# The two people the learner/teacher switch signs in as.
-ACTING_AS = {"learner": "sb-learner-1", "teacher": "sb-teacher-1"}
+# The people the switch signs in as: a learner, the teacher who scores, and a
+# second teacher who verifies (moderation needs someone other than the assessor).
+ACTING_AS = {
+    "learner": "sb-learner-1",
+    "teacher": "sb-teacher-1",
+    "second-teacher": "sb-teacher-2",
+}
 
 
 class SandboxLMS:
