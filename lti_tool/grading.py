@@ -264,10 +264,14 @@ class GradeSync:
             if exc.status == 401:
                 return Outcome(Row.FAILED, "unauthorized", exc.status, str(exc))
             return Outcome(Row.FAILED, "no_line_item", exc.status, str(exc))
-        except requests.Timeout as exc:
-            return Outcome(Row.PENDING, "timeout", None, type(exc).__name__)
-        except requests.RequestException as exc:
-            return Outcome(Row.PENDING, "unreachable", None, type(exc).__name__)
+        except requests.Timeout:
+            return Outcome(
+                Row.PENDING, "timeout", None, "The gradebook did not answer in time."
+            )
+        except requests.RequestException:
+            return Outcome(
+                Row.PENDING, "unreachable", None, "The gradebook could not be reached."
+            )
 
     @staticmethod
     def _token_outcome(exc: TokenError) -> Outcome:

@@ -50,8 +50,13 @@ def _award(award_id: str) -> BadgeAward:
 
 
 def _wants_json() -> bool:
-    best = request.accept_mimetypes.best_match([*JSON_TYPES, "text/html"])
-    return best in JSON_TYPES
+    """JSON only when asked for by name; ``*/*`` (curl, crawlers) gets the page."""
+    best = request.accept_mimetypes.best_match(["text/html", *JSON_TYPES])
+    return (
+        best in JSON_TYPES
+        and request.accept_mimetypes[best] > 0
+        and any(value in JSON_TYPES for value, _ in request.accept_mimetypes)
+    )
 
 
 @bp.get("/.well-known/did.json")

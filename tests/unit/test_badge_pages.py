@@ -67,6 +67,9 @@ def test_verification_page_is_public_and_shows_no_email(app, client):
     as_json = client.get(f"/credentials/{award_id}", headers=LD)
     assert as_json.mimetype == "application/ld+json"
     assert as_json.get_json()["id"].endswith(award_id)
+    # curl and crawlers send */*: they get the page a person would see.
+    anything = client.get(f"/credentials/{award_id}", headers={"Accept": "*/*"})
+    assert anything.mimetype == "text/html"
     assert client.get("/credentials/nope").status_code == 404
 
 
