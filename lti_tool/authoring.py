@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from lti_tool import authoring_form, catalogue, catalogue_validation
-from lti_tool.credentials import definition_from_dict
+from lti_tool.credential_codec import definition_from_dict
 from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.launch_context import current_launch, launch_url

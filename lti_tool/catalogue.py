@@ -1,6 +1,6 @@
 """The catalogue in the database: saving, versioning and finding credentials.
 
-A credential is saved as plain data (``credentials.definition_to_dict``).
+A credential is saved as plain data (``credential_codec.definition_to_dict``).
 Saving the same data again changes nothing; saving different data updates
 the current version while nothing refers to it yet, and makes the next
 version once a submission or assessment does (``mark_in_use``), so every
@@ -17,14 +17,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lti_tool.credentials import (
-    CredentialDefinition,
-    Pathway,
+from lti_tool.credential_codec import (
     definition_from_dict,
     definition_to_dict,
     pathway_from_dict,
     pathway_to_dict,
 )
+from lti_tool.credentials import CredentialDefinition, Pathway
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.models import (

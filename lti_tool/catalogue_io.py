@@ -24,7 +24,7 @@ from lti_tool import catalogue
 from lti_tool.catalogue_files import Catalogue, Entry, Located, read
 from lti_tool.catalogue_validation import FORMAT_VERSION
 from lti_tool.config import config_dir
-from lti_tool.credentials import (
+from lti_tool.credential_codec import (
     definition_to_dict,
     pathway_from_dict,
     pathway_to_dict,

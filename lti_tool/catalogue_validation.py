@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from lti_tool import mastery
-from lti_tool.credentials import definition_from_dict
+from lti_tool.credential_codec import definition_from_dict
 
 Path = tuple[str | int, ...]
 FORMAT_VERSION = 1

@@ -246,7 +246,9 @@ def parse_configuration(body: dict[str, Any], config_url: str) -> PlatformConfig
         registration_endpoint=body["registration_endpoint"],
         product_family_code=family,
         scopes_supported=_strings(body.get("scopes_supported")),
-        messages_supported=_message_types(platform.get("messages_supported")),  # type: ignore[union-attr]
+        messages_supported=_message_types(
+            platform.get("messages_supported")  # type: ignore[union-attr]
+        ),
         variables=_strings(platform.get("variables")),  # type: ignore[union-attr]
     )
 

@@ -62,7 +62,11 @@ def parse_networks(text: str) -> tuple[IPNetwork, ...]:
     networks = []
     for item in text.replace(",", " ").split():
         network = ipaddress.ip_network(item, strict=False)
-        if any(network.overlaps(bad) for bad in ALWAYS_REFUSED):  # type: ignore[arg-type]
+        overlapping = (
+            network.overlaps(bad)  # type: ignore[arg-type]
+            for bad in ALWAYS_REFUSED
+        )
+        if any(overlapping):
             raise ValueError(f"{item} overlaps a link-local or metadata range")
         networks.append(network)
     return tuple(networks)

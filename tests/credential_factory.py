@@ -41,7 +41,10 @@ BASE: dict[str, Any] = {
             "framework": "CEFR",
             "code": "sustained-monologue-experience",
             "name": "Sustained monologue: describing experience",
-            "url": "https://www.coe.int/en/web/common-european-framework-reference-languages",
+            "url": (
+                "https://www.coe.int/en/web/"
+                "common-european-framework-reference-languages"
+            ),
             "level": "B1",
         }
     ],

@@ -1,7 +1,7 @@
 """The catalogue: credentials and pathways, each with immutable versions.
 
 A version's ``definition`` is the plain data of
-``lti_tool.credentials.definition_to_dict``. Once a version is in use (a
+``lti_tool.credential_codec.definition_to_dict``. Once a version is in use (a
 submission or an assessment refers to it) it never changes again: an edit
 makes the next version. Other areas refer to a ``CredentialVersion.id``.
 """

@@ -185,7 +185,8 @@ def test_receipt_is_signed_and_checks_out(app, learner, tmp_path):
     assert len(piece["sha256"]) == 64 and piece["media_type"] == "audio/webm"
 
     download = learner.client.get(
-        f"/evidence/{learner.launch_id}/submissions/{submission}/receipt?lt={learner.token}"
+        f"/evidence/{learner.launch_id}/submissions/{submission}/receipt",
+        query_string={"lt": learner.token},
     )
     assert download.status_code == 200
     assert "attachment" in download.headers["Content-Disposition"]

@@ -41,7 +41,8 @@ def test_instructor_launch_opens_staff_page(client, platform):
 
 
 def test_names_are_escaped(client, platform):
-    response, _, _ = platform.launch(client, name="<script>alert(1)</script> Олена")
+    hostile = "<script>alert(1)</script> Олена"
+    response, _, _ = platform.launch(client, name=hostile)
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Олена" in html

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lti_tool import moderation, rubrics
-from lti_tool.credentials import definition_from_dict
+from lti_tool.credential_codec import definition_from_dict
 from lti_tool.moderation import Action, Code, Refused, Status
 from tests.credential_factory import criterion_data, definition_data
 
