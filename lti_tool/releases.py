@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from lti_tool import moderation, rubrics, signals
+from lti_tool import evidence, moderation, rubrics, signals
 from lti_tool.assessment_rights import Actor, require_moderator, require_staff
 from lti_tool.assessments import (
     check_revision,
@@ -200,19 +200,7 @@ def release(
         mastery=final.mastery,
         levels=dict(final.levels),
         comment=rubrics.gradebook_comment(definition, scored),
-        evidence=tuple(
-            signals.ArtefactRef(
-                artefact_id=a.id,
-                sha256=a.sha256,
-                media_type=a.media_type,
-                size=a.size,
-                capture_mode=a.capture_mode,
-                received_at=a.received_at,
-                supervision=a.supervision,
-            )
-            for a in submission.artefacts
-            if a.withdrawn_at is None
-        ),
+        evidence=evidence.artefact_refs(submission),
         assessor_id=assessment.assessor_id,
         moderator_id=final.moderation.moderator_id if final.moderation else None,
     )
