@@ -6,6 +6,7 @@ own badges page opens from a launch, like every page after a launch.
 
 from __future__ import annotations
 
+import base64
 import json
 from urllib.parse import urlencode
 
@@ -30,6 +31,17 @@ from lti_tool.models.badges import KIND_CREDENTIAL, KIND_PATHWAY
 from lti_tool.roles import CourseRole
 
 bp = Blueprint("badges", __name__)
+
+
+@bp.app_template_filter("sri_hex")
+def sri_hex(sri: str) -> str:
+    """A ``sha256-<base64>`` digest in the hex form receipts and staff pages use."""
+    _, _, encoded = sri.partition("-")
+    try:
+        return base64.b64decode(encoded, validate=True).hex()
+    except ValueError:
+        return sri
+
 
 LD_JSON = "application/ld+json"
 JSON_TYPES = (LD_JSON, "application/vc+ld+json", "application/json")

@@ -63,6 +63,7 @@ def test_verification_page_is_public_and_shows_no_email(app, client):
     assert "The signature is valid" in html and "not been revoked" in html
     assert "Tell me what happened" in html and "Secure" in html
     assert "sha256-" in html
+    assert h.DIGEST in html  # hex, as the learner's receipt shows it
     assert "zelda" not in html.lower() and "mailhost" not in html.lower()
     as_json = client.get(f"/credentials/{award_id}", headers=LD)
     assert as_json.mimetype == "application/ld+json"
