@@ -81,10 +81,12 @@ def _draft(launch: Launch, activity: Activity) -> Submission:
     return evidence.owned_draft(int(raw), launch)
 
 
-def _back(launch: Launch, **extra) -> Response:
+def _back(launch: Launch, anchor: str | None = None, **extra) -> Response:
+    """Back to the activity page, at ``anchor`` when the news is further down."""
     if wants_json():
         return Response(json.dumps(extra), mimetype="application/json")
-    return redirect(launch_url("pages.activity", launch_id=launch.id), code=303)
+    page = launch_url("pages.activity", launch_id=launch.id, _anchor=anchor)
+    return redirect(page, code=303)
 
 
 def sign_receipt(submission: Submission) -> str:
@@ -316,7 +318,13 @@ def submit(launch_id: str):
         sender=current_app._get_current_object(),
     )
     db.session.commit()
-    return _back(launch, submission=submission.id, receipt=submission.receipt)
+    # The confirmation and receipt sit below the task and rubric: land on them.
+    return _back(
+        launch,
+        anchor=f"receipt-{submission.id}",
+        submission=submission.id,
+        receipt=submission.receipt,
+    )
 
 
 # Reading evidence back: the learner's own, or staff of the course.

@@ -262,3 +262,15 @@ def test_submitting_queues_pending_manual_grading_for_the_gradebook(app, platfor
         assert delivery.kind == "submission" and delivery.source_id == submission
         assert delivery.score["gradingProgress"] == "PendingManual"
         assert delivery.submitted_at == row.submitted_at
+
+
+def test_the_page_after_submitting_opens_at_the_receipt(app, learner):
+    submission = _draft_with_take(learner)
+    response = learner.client.post(
+        learner.url("submit"),
+        data={"submission": submission, "submit_key": "s" * 20, "own_work": "yes"},
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"#receipt-{submission}")
+    page = learner.client.get(response.headers["Location"].split("#")[0])
+    assert f'id="receipt-{submission}"' in page.get_data(as_text=True)
