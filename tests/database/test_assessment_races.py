@@ -6,16 +6,12 @@ and the other is told of the conflict; nothing is overwritten silently.
 
 from __future__ import annotations
 
-import threading
-
-from sqlalchemy import event
-
 from lti_tool import assessments
 from lti_tool.db import db
 from lti_tool.models import Assessment, AuditEntry
 from lti_tool.services import services
 from tests.assessment_factory import all_at, world
-from tests.database.races import RACE_TIMEOUT
+from tests.database.races import race
 from tests.platform_fake import FakePlatform
 
 
@@ -61,36 +57,3 @@ def test_simultaneous_saves_one_wins_one_conflicts(app):
             db.select(AuditEntry).where(AuditEntry.action == "draft_saved")
         ).all()
         assert len(saves) == 2  # the first draft and the one winner
-
-
-def race(app, posts, gate_sql: str) -> list:
-    """POST each ``(path, form)`` from its own thread, all reaching
-    ``gate_sql`` before any of them runs it."""
-    barrier = threading.Barrier(len(posts), timeout=RACE_TIMEOUT)
-    waited: set[int] = set()
-
-    def gate(conn, cursor, statement, parameters, context, executemany):
-        ident = threading.get_ident()
-        if statement.lstrip().upper().startswith(gate_sql) and ident not in waited:
-            waited.add(ident)
-            barrier.wait()
-
-    results: list = [None] * len(posts)
-
-    def post(i: int) -> None:
-        path, form = posts[i]
-        results[i] = app.test_client().post(path, data=form)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", gate)
-    try:
-        threads = [threading.Thread(target=post, args=(i,)) for i in range(len(posts))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(RACE_TIMEOUT)
-    finally:
-        event.remove(engine, "before_cursor_execute", gate)
-    assert len(waited) == len(posts), "the requests did not race"
-    return results
