@@ -144,17 +144,7 @@ def on_submission(sender: Any, event: SubmissionEvent, **_: Any) -> None:
     except payloads.ScoreError as exc:
         _skip_invalid("submission", event.submission_id, exc)
         return
-    enqueue(
-        launch,
-        resource_link_id=event.resource_link_id,
-        person_id=event.person_id,
-        kind="submission",
-        source_id=event.submission_id,
-        score=score,
-        new_submission=True,
-        submitted_at=event.submitted_at,
-        now=_clock(),
-    )
+    _queue(launch, event, "submission", event.submission_id, score)
 
 
 def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
@@ -168,14 +158,23 @@ def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
     except payloads.ScoreError as exc:
         _skip_invalid("release", event.assessment_id, exc)
         return
+    _queue(launch, event, "release", event.assessment_id, score)
+
+
+def _queue(launch, event, kind: str, source_id: int, score) -> None:
+    """Queue one score for the learner and link the event names.
+
+    Only a submission starts a new attempt (Canvas's ``new_submission``);
+    a release grades the attempt already there.
+    """
     enqueue(
         launch,
         resource_link_id=event.resource_link_id,
         person_id=event.person_id,
-        kind="release",
-        source_id=event.assessment_id,
+        kind=kind,
+        source_id=source_id,
         score=score,
-        new_submission=False,
+        new_submission=kind == "submission",
         submitted_at=event.submitted_at,
         now=_clock(),
     )
