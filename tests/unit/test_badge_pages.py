@@ -212,8 +212,16 @@ def test_staff_revoke_from_the_activity_page(app, client, platform):
     )
     assert done.status_code == 303
     assert "Wrong learner" in client.get(f"/credentials/{ours}").get_data(as_text=True)
+    # A resubmitted form (another tab) says so instead of "Revoked" again.
+    again = client.post(
+        f"{path}/awards/{ours}/revoke?{query}", data={"reason": "Other reason"}
+    )
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and "already revoked on" in html
+    assert 'data-notice="already-revoked"' in html
     with app.app_context():
         assert db.session.get(BadgeAward, ours).revoked
+        assert db.session.get(BadgeAward, ours).revocation_reason == "Wrong learner"
         assert not db.session.get(BadgeAward, foreign).revoked
 
     # A learner's token does not open the staff page.
