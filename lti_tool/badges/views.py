@@ -25,12 +25,12 @@ from flask import (
 from sqlalchemy import select
 
 from lti_tool.badges import credit, images, issuance, ob2
-from lti_tool.badges.documents import bundled
+from lti_tool.badges.documents import OB_V3, VC_V2, bundled
 from lti_tool.badges.verify import Verdict
 from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.launch_context import current_launch, launch_url
-from lti_tool.models import BadgeAward
+from lti_tool.models import BadgeAward, CredentialVersion, PathwayVersion
 from lti_tool.models.badges import KIND_CREDENTIAL, KIND_PATHWAY
 from lti_tool.roles import CourseRole
 
@@ -201,6 +201,60 @@ def badge_image(kind: str, key: str):
     if award is None:
         abort(404)
     return Response(_image(award), mimetype="image/png")
+
+
+# Achievements ----------------------------------------------------------------
+
+
+def _achievement(kind: str, key: str, number: int) -> dict:
+    """The achievement a credential names by id, as the first award holds it.
+
+    Achievement ids appear only inside issued credentials, so an award of
+    that version always exists for an id seen in the wild.
+    """
+    version = {
+        KIND_CREDENTIAL: (CredentialVersion, BadgeAward.credential_version_id),
+        KIND_PATHWAY: (PathwayVersion, BadgeAward.pathway_version_id),
+    }
+    model, column = version[kind]
+    document = db.session.scalar(
+        select(BadgeAward.document)
+        .join(model, model.id == column)
+        .where(BadgeAward.kind == kind, BadgeAward.key == key, model.number == number)
+        .order_by(BadgeAward.issued_at)
+        .limit(1)
+    )
+    achievement = _mapping(_mapping(document).get("credentialSubject")).get(
+        "achievement"
+    )
+    if not isinstance(achievement, dict):
+        abort(404)
+    return achievement
+
+
+def _achievement_response(achievement: dict):
+    if _wants_json():
+        return _json({"@context": [VC_V2, OB_V3], **achievement})
+    return render_template(
+        "badges/achievement.html",
+        achievement={
+            **achievement,
+            "criteria": _mapping(achievement.get("criteria")),
+            "image": _mapping(achievement.get("image")),
+        },
+        levels=_items(achievement.get("resultDescription")),
+        alignments=_items(achievement.get("alignment")),
+    )
+
+
+@bp.get("/achievements/<key>/v<int:number>")
+def achievement(key: str, number: int):
+    return _achievement_response(_achievement(KIND_CREDENTIAL, key, number))
+
+
+@bp.get("/achievements/pathways/<key>/v<int:number>")
+def pathway_achievement(key: str, number: int):
+    return _achievement_response(_achievement(KIND_PATHWAY, key, number))
 
 
 # Open Badges 2.0 -----------------------------------------------------------
