@@ -160,11 +160,11 @@ def status_document(list_id: int) -> dict[str, Any] | None:
 
 
 def lookup_status(url: str) -> dict[str, Any] | None:
-    """A status list credential by URL, when it is one of ours."""
-    prefix = badges().base_url + "/status/"
-    if not url.startswith(prefix) or not url[len(prefix) :].isdigit():
-        return None
-    return status_document(int(url[len(prefix) :]))
+    """A status list credential by the URL it was issued under, when ours."""
+    row = db.session.scalar(
+        select(BadgeStatusList).where(BadgeStatusList.url == url).limit(1)
+    )
+    return None if row is None else row.credential
 
 
 # Minting --------------------------------------------------------------------
