@@ -111,6 +111,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     launch_context.init_app(app)
 
+    from lti_tool import rubric_view
+
+    # templates/_rubric.html draws any rubric source through this view.
+    app.add_template_filter(rubric_view.view_of, "rubric_view")
+
     return app
 
 

@@ -22,6 +22,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from lti_tool import rubric_view
 from lti_tool.badges import credit, images, issuance, ob2
 from lti_tool.badges.documents import bundled
 from lti_tool.db import db
@@ -127,6 +128,7 @@ def verification_page(award_id: str):
         "badges/verify.html",
         award=award,
         verdict=verdict,
+        signed_rubric=rubric_view.from_credential(award.document),
         **_summary(award),
     )
 
