@@ -1,5 +1,10 @@
 """Staff pages for the catalogue: list, view, draft, preview and publish.
 
+The form's preview follows typing (``live_preview``, asked for by
+static/authoring_preview.js). Each form remembers the version it started
+from; publishing after someone else published a newer one stops with a
+409 and offers "publish anyway" or a rebase (``authoring_rebase``).
+
 Every page opens from a launch and carries its signed token (``lt``), so it
 works with third-party cookies blocked; the token in each form also stands
 in for a CSRF token, since another site cannot know it. Only course staff
@@ -17,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
 from lti_tool import (
@@ -206,10 +212,11 @@ def _save_draft(launch: Launch, values: dict[str, Any], key: str) -> CredentialD
     return authoring_drafts.save(key, values, course_id, launch.person_id)
 
 
-def _key_problems(
+def _checked(
     values: dict[str, Any], original_key: str, course_id: int | None
-) -> dict[str, list[str]]:
-    """Form problems with the form's own ``key`` and every other field."""
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Catalogue data from the form, and its problems by field, the key's
+    clashes with saved credentials included."""
     data, errors = authoring_form.check(values)
     key = values.get("key", "").strip()
     if original_key and key != original_key:
@@ -218,7 +225,7 @@ def _key_problems(
         )
     elif not original_key and catalogue.credential(key, course_id) is not None:
         errors.setdefault("key", []).insert(0, "a credential has this key already")
-    return errors
+    return data, errors
 
 
 def _preview(values: dict[str, Any]):
@@ -234,8 +241,9 @@ def live_preview(launch_id: str):
     launch = _staff(launch_id)
     course_id = _edit_course(launch)
     values = _form_values()
-    preview, _ = _preview(values)
-    errors = _key_problems(values, request.form.get("original_key", ""), course_id)
+    original_key = request.form.get("original_key", "").strip()
+    data, errors = _checked(values, original_key, course_id)
+    preview = None if errors else definition_from_dict(data)
     html = render_template(
         "staff/_preview.html", preview=preview, preview_waiting=sorted(errors)
     )
@@ -249,8 +257,7 @@ def submit(launch_id: str):
     values = _form_values()
     original_key = request.form.get("original_key", "").strip()
     action = request.form.get("action", "save")
-    data, _ = authoring_form.check(values)
-    errors = _key_problems(values, original_key, course_id)
+    data, errors = _checked(values, original_key, course_id)
     key = values.get("key", "").strip()
 
     def again(message: str, status: int, draft=None, preview=None, newer=None):
@@ -293,11 +300,7 @@ def submit(launch_id: str):
         message = "Not published: fix the marked fields. Your text is kept."
         return again(message, 400, draft)
 
-    newer = authoring_drafts.newer_version(values, key, course_id)
-    confirmed = newer is not None and (
-        action == "overwrite" and request.form.get("over_version") == str(newer.id)
-    )
-    if newer is not None and not confirmed:
+    def ask(newer: CredentialVersion):
         # Someone published since this edit began: ask, never overwrite.
         draft = _save_draft(launch, values, key)
         db.session.commit()
@@ -312,7 +315,22 @@ def submit(launch_id: str):
             "started. Your text is saved as a draft."
         )
         return again(message, 409, draft, newer=newer)
-    return _publish(launch, course_id, key, data)
+
+    newer = authoring_drafts.newer_version(values, key, course_id)
+    confirmed = newer is not None and (
+        action == "overwrite" and request.form.get("over_version") == str(newer.id)
+    )
+    if newer is not None and not confirmed:
+        return ask(newer)
+    try:
+        return _publish(launch, course_id, key, data)
+    except IntegrityError:
+        # A publish at the same moment took the next version number.
+        db.session.rollback()
+        newer = authoring_drafts.newer_version(values, key, course_id)
+        if newer is None:
+            raise
+        return ask(newer)
 
 
 def _rebase(launch: Launch, values: dict[str, Any], key: str, original_key: str):
@@ -325,7 +343,7 @@ def _rebase(launch: Launch, values: dict[str, Any], key: str, original_key: str)
             launch,
             values,
             original_key=original_key,
-            errors=_key_problems(values, original_key, course_id),
+            errors=_checked(values, original_key, course_id)[1],
             notice="Nothing newer was published: there is nothing to rebase on.",
         )
     merged, _ = authoring_drafts.rebased(values, newer)
@@ -345,7 +363,7 @@ def _rebase(launch: Launch, values: dict[str, Any], key: str, original_key: str)
         launch,
         values,
         original_key=original_key,
-        errors=_key_problems(values, original_key, course_id),
+        errors=_checked(values, original_key, course_id)[1],
         draft=draft,
         notice=notice,
     )
