@@ -135,6 +135,11 @@ def test_rubric_at_320_px_inside_an_iframe(
         # it takes keyboard focus so it can be scrolled without a mouse.
         assert inner.evaluate("document.documentElement.scrollWidth") <= 320
         assert region.get_attribute("role") == "region"
+        # The caption wraps inside the frame instead of running off its edge.
+        caption_right = table.locator("caption").evaluate(
+            "el => el.getBoundingClientRect().right"
+        )
+        assert caption_right <= 320
         assert region.evaluate("el => el.scrollWidth > el.clientWidth")
         region.focus()
         page.keyboard.press("ArrowRight")
