@@ -9,6 +9,8 @@ what ties a form post to the launch that rendered it.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Blueprint,
     current_app,
@@ -75,8 +77,13 @@ def refusal(exc: Refused, launch: Launch):
 def queue(launch_id: str):
     launch = current_launch(launch_id)
     link_id = None if request.args.get("scope") == "course" else launch.resource_link_id
+    pages = {}
+    for name in mentor_queue.BUCKETS:
+        value = request.args.get(f"page-{name}", "")
+        if value.isdigit() and len(value) < 9:
+            pages[name] = int(value)
     try:
-        found = mentor_queue.queue(actor_of(launch), link_id)
+        found = mentor_queue.queue(actor_of(launch), link_id, pages)
     except Refused as exc:
         return refusal(exc, launch)
     return render_template(
@@ -88,7 +95,16 @@ def queue(launch_id: str):
         titles=mentor_queue.TITLES,
         course_scope=link_id is None,
         moderator=actor_of(launch).moderator,
+        page_url=partial(_queue_page_url, launch),
     )
+
+
+def _queue_page_url(launch: Launch, bucket: str, number: int) -> str:
+    """The queue as it is shown now, with one bucket on another page."""
+    values = {k: v for k, v in request.args.items() if k != "lt"}
+    values[f"page-{bucket}"] = number
+    url = launch_url("assessment.queue", launch_id=launch.id, **values)
+    return f"{url}#{bucket}"
 
 
 @bp.get("/assess/<launch_id>/roster")
@@ -96,7 +112,7 @@ def roster(launch_id: str):
     launch = current_launch(launch_id)
     actor = actor_of(launch)
     try:
-        mentor_queue.queue(actor, launch.resource_link_id)  # the rights check
+        mentor_queue.check_rights(actor, launch.resource_link_id)
     except Refused as exc:
         return refusal(exc, launch)
     tokens = grading.grade_sync(current_app).tokens
@@ -136,6 +152,8 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
             warnings = []
     actor = actor_of(launch)
     final = releases.final_scoring(assessment) if assessment else None
+    own = assessment is not None and assessment.assessor_id == actor.person_id
+    self_check = own and releases.self_verification_open(actor, assessment)
     html = render_template(
         "assessment/sheet.html",
         launch=launch,
@@ -152,6 +170,8 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         message=message,
         warnings=warnings,
         moderator=actor.moderator,
+        own_scoring=own,
+        self_check=self_check,
         editable=sheet.status in ("new", "draft"),
     )
     return html, status
@@ -273,7 +293,7 @@ def release(launch_id: str, assessment_id: int):
 def release_batch(launch_id: str):
     launch = current_launch(launch_id)
     try:
-        mentor_queue.queue(actor_of(launch), launch.resource_link_id)  # rights
+        mentor_queue.check_rights(actor_of(launch), launch.resource_link_id)
     except Refused as exc:
         return refusal(exc, launch)
     items = []
