@@ -23,6 +23,7 @@ from flask import (
 from lti_tool import (
     assessments,
     catalogue,
+    comment_bank,
     grading,
     mentor_queue,
     releases,
@@ -170,6 +171,7 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         message=message,
         warnings=warnings,
         moderator=actor.moderator,
+        bank=comment_bank.bank_for(sheet.definition, actor.course_id),
         own_scoring=own,
         self_check=self_check,
         editable=sheet.status in ("new", "draft"),
