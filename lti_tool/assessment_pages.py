@@ -22,6 +22,7 @@ from flask import (
 
 from lti_tool import (
     assessments,
+    calibration,
     catalogue,
     comment_bank,
     grading,
@@ -87,12 +88,19 @@ def queue(launch_id: str):
         found = mentor_queue.queue(actor_of(launch), link_id, pages)
     except Refused as exc:
         return refusal(exc, launch)
+    definition = catalogue.for_link(launch.resource_link)
+    onboarding = mentor_queue.first_visit(actor_of(launch))
+    practice_items = 0
+    if onboarding:
+        key = definition.key if definition else None
+        practice_items = len(calibration.practice_set(actor_of(launch), key))
     return render_template(
         "assessment/queue.html",
         launch=launch,
         queue=found,
-        onboarding=mentor_queue.first_visit(actor_of(launch)),
-        definition=catalogue.for_link(launch.resource_link),
+        onboarding=onboarding,
+        practice_items=practice_items,
+        definition=definition,
         titles=mentor_queue.TITLES,
         course_scope=link_id is None,
         moderator=actor_of(launch).moderator,
@@ -154,6 +162,12 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
     actor = actor_of(launch)
     final = releases.final_scoring(assessment) if assessment else None
     own = assessment is not None and assessment.assessor_id == actor.person_id
+    practice = None
+    if actor.moderator and sheet.status in ("moderated", "released"):
+        item = calibration.item_of(sheet.submission.id)
+        in_set = item is not None and item.retired_at is None
+        reason = calibration.why_not(sheet.submission, assessment, actor.course_id)
+        practice = {"in_set": in_set, "reason": reason}
     self_check = own and releases.self_verification_open(actor, assessment)
     html = render_template(
         "assessment/sheet.html",
@@ -163,8 +177,9 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         assessment=assessment,
         final=final,
         standard=rubrics.standard_text,
-        chosen=(posted or {}).get("levels")
-        or (assessment.levels if assessment else {}),
+        chosen=rubrics.shown_choices(sheet.definition.rubric, posted["levels"])
+        if posted and posted.get("levels")
+        else (assessment.levels if assessment else {}),
         notes=(posted or {}).get("notes") or (assessment.notes if assessment else {}),
         overall=(posted or {}).get("overall", assessment.overall if assessment else ""),
         posted=posted,
@@ -173,6 +188,7 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         moderator=actor.moderator,
         bank=comment_bank.bank_for(sheet.definition, actor.course_id),
         own_scoring=own,
+        practice=practice,
         self_check=self_check,
         editable=sheet.status in ("new", "draft"),
     )

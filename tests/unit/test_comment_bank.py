@@ -125,3 +125,16 @@ def test_scoring_screen_shows_the_chosen_levels_comments(course):  # noqa: F811
     assert shown == ["3"]
     assert box.count('data-insert="note-range"') >= 3 * 4
     assert "comment_bank.js" in html
+
+
+def test_a_level_that_does_not_exist_is_refused_and_the_page_still_shows(course):  # noqa: F811
+    mentor = course["mentor"]
+    response = mentor.post(
+        sheet_path(course, "mentor"),
+        {"level-range": "7", "level-fluency": "2", "action": "draft", "revision": "0"},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "there is no level 7" in html
+    assert re.search(r'name="level-fluency" value="2"[^>]*checked', html)
+    assert not re.search(r'name="level-range" value="\d"[^>]*checked', html)
