@@ -3,6 +3,11 @@
 from lti_tool.models.admin import AdminUser
 from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
 from lti_tool.models.badges import BadgeAward, BadgePublicCredit, BadgeStatusList
+from lti_tool.models.calibration import (
+    CalibrationConsent,
+    CalibrationItem,
+    PracticeScoring,
+)
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
@@ -11,6 +16,7 @@ from lti_tool.models.catalogue import (
     Pathway,
     PathwayVersion,
 )
+from lti_tool.models.comment_bank import CommentEntry
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
 from lti_tool.models.evidence import (
     ActivityDeadline,
@@ -34,6 +40,9 @@ __all__ = [
     "BadgeAward",
     "BadgePublicCredit",
     "BadgeStatusList",
+    "CalibrationConsent",
+    "CalibrationItem",
+    "CommentEntry",
     "Course",
     "CourseCredential",
     "Credential",
@@ -52,6 +61,7 @@ __all__ = [
     "PathwayVersion",
     "Person",
     "PlatformKeySet",
+    "PracticeScoring",
     "Registration",
     "ResourceLink",
     "Submission",
