@@ -50,7 +50,8 @@ class EntryRefused(Exception):
         self.action = action
 
 
-def _refused(why: str) -> EntryRefused:
+def refusal(why: str) -> EntryRefused:
+    """The refusal for ``why``, with the status and words the person sees."""
     answers = {
         "expired": (410, "This administration link has expired", RELAUNCH),
         "used": (410, "This administration link was already used", RELAUNCH),
@@ -113,13 +114,13 @@ class AdminTickets:
         try:
             data = self._serializer.loads(ticket, max_age=self.ticket_max_age)
         except SignatureExpired:
-            raise _refused("expired") from None
+            raise refusal("expired") from None
         except BadSignature:
-            raise _refused("invalid") from None
+            raise refusal("invalid") from None
         if not isinstance(data, dict) or not all(
             isinstance(data.get(k), t) for k, t in (("t", str), ("l", str), ("r", int))
         ):
-            raise _refused("invalid")
+            raise refusal("invalid")
 
         launch = db.session.get(Launch, data["l"])
         if (
@@ -127,9 +128,9 @@ class AdminTickets:
             or launch.registration_id != data["r"]
             or launch.pending_state is not None
         ):
-            raise _refused("launch_gone")
+            raise refusal("launch_gone")
         if not is_platform_admin(launch.claims.get(Claim.ROLES)):
-            raise _refused("not_admin")
+            raise refusal("not_admin")
 
         row = AdminLaunchSession(
             ticket=data["t"],
@@ -144,7 +145,7 @@ class AdminTickets:
             db.session.flush()
         except IntegrityError:
             db.session.rollback()
-            raise _refused("used") from None
+            raise refusal("used") from None
         return row
 
 
@@ -195,13 +196,13 @@ def check_bootstrap(code: str, now: datetime | None = None) -> AdminBootstrap:
     if record is None or not secrets.compare_digest(
         record.code_hash, _digest(code or "")
     ):
-        raise _refused("bootstrap_invalid")
+        raise refusal("bootstrap_invalid")
     if record.used_at is not None:
-        raise _refused("bootstrap_used")
+        raise refusal("bootstrap_used")
     if record.expires_at <= now:
-        raise _refused("bootstrap_expired")
+        raise refusal("bootstrap_expired")
     if admin_access.count() > 0:
-        raise _refused("admin_exists")
+        raise refusal("admin_exists")
     return record
 
 
@@ -228,5 +229,5 @@ def use_bootstrap(
     )
     if result.rowcount != 1:
         db.session.rollback()
-        raise _refused("bootstrap_used")
+        raise refusal("bootstrap_used")
     return admin_access.create(username, password)
