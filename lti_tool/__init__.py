@@ -100,10 +100,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     evidence_views.init_app(app)
     app.register_blueprint(grading_views.bp)
 
-    from lti_tool import admin, setup_pages
+    from lti_tool import admin, admin_entry, setup_pages
 
     app.register_blueprint(setup_pages.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_entry.bp)
 
     from lti_tool.badges import issuance as badge_issuance
     from lti_tool.badges import staff as badge_staff

@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from lti_tool.models.admin import AdminUser
+from lti_tool.models.admin import AdminBootstrap, AdminLaunchSession, AdminUser
 from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
 from lti_tool.models.badges import BadgeAward, BadgePublicCredit, BadgeStatusList
 from lti_tool.models.calibration import (
@@ -33,6 +33,8 @@ from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
     "ActivityDeadline",
+    "AdminBootstrap",
+    "AdminLaunchSession",
     "AdminUser",
     "Artefact",
     "Assessment",
