@@ -359,7 +359,7 @@ def create_media_link(launch_id: str, artefact_id: str):
     found = evidence_access.visible_artefact(launch, artefact_id)
     link, token = media.create_link(found, launch.person_id)
     db.session.commit()
-    url = current_app.config["BASE_URL"] + f"/media/{token}"
+    url = media.link_url(token)
     body = {"id": link.id, "url": url, "expires_at": link.expires_at.isoformat()}
     return Response(json.dumps(body), status=201, mimetype="application/json")
 
