@@ -14,6 +14,7 @@ from lti_tool.models.catalogue import (
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
 from lti_tool.models.evidence import (
     ActivityDeadline,
+    ActivityDeadlineChange,
     Artefact,
     MediaLink,
     ParticipantConsent,
@@ -27,6 +28,7 @@ from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
     "ActivityDeadline",
+    "ActivityDeadlineChange",
     "AdminUser",
     "Artefact",
     "Assessment",
