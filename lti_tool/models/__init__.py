@@ -20,6 +20,7 @@ from lti_tool.models.comment_bank import CommentEntry
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
 from lti_tool.models.evidence import (
     ActivityDeadline,
+    ActivityDeadlineChange,
     Artefact,
     MediaLink,
     ParticipantConsent,
@@ -33,6 +34,7 @@ from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
     "ActivityDeadline",
+    "ActivityDeadlineChange",
     "AdminBootstrap",
     "AdminLaunchSession",
     "AdminUser",
