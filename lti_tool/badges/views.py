@@ -24,6 +24,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from lti_tool import rubric_view
 from lti_tool.badges import credit, images, issuance, ob2
 from lti_tool.badges.documents import OB_V3, VC_V2, bundled
 from lti_tool.badges.verify import Verdict
@@ -163,6 +164,10 @@ def verification_page(award_id: str):
         "badges/verify.html",
         award=award,
         verdict=verdict,
+        # Only what the signature vouches for is shown as the rubric.
+        signed_rubric=(
+            rubric_view.from_credential(award.document) if verdict.signature else None
+        ),
         **_summary(award.document, verdict),
     )
 
