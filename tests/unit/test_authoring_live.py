@@ -95,7 +95,13 @@ def test_new_form_preview_waits_without_marking_fields(platform, client, cookiel
         as_text=True
     )
     assert "data-preview-waiting" in html
-    assert 'class="field-error"' not in html
+    assert "aria-invalid" not in html and "has-error" not in html
+    assert 'class="field-error" id' not in html
+    # Places for group problems are there for the live preview, hidden.
+    assert (
+        '<p class="field-error" data-errors-for="mastery" id="f-mastery" hidden>'
+        in html
+    )
 
 
 # Publishing over a newer version.
