@@ -29,6 +29,8 @@
   }
 
   function showProblems(name, problems) {
+    // A group's problems have their own place (showGroups).
+    if (document.querySelector('[data-errors-for~="' + name + '"]')) { return; }
     var id = "f-" + name.replace(/\./g, "-");
     var input = document.getElementById(id);
     var box = input && input.closest(".field");
