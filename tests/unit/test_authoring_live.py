@@ -143,6 +143,9 @@ def test_publishing_over_a_newer_version_asks_first(app, platform, client, cooki
     assert page.status_code == 409
     assert 'data-stale="2"' in html
     assert "Version 2 was published after you started" in html
+    assert (
+        '<p class="notice notice-error" role="alert">Not published: version 2' in html
+    )
     assert "Changed only in version 2: outcome." in html
     assert "Ann&#39;s title" in html  # her text is still on the page
     with app.app_context():
