@@ -28,6 +28,13 @@ from lti_tool.signals import ReleaseEvent, SubmissionEvent
 from lti_tool.vocab import Claim, Scope
 
 Row = ScoreDelivery
+# Session.info key: this transaction queued scores; grade_jobs wakes a
+# worker once it commits (never before: the worker could not see them).
+WAKE_ON_COMMIT = "pathmark.grades.wake"
+
+
+def _wake_on_commit() -> None:
+    db.session.info[WAKE_ON_COMMIT] = True
 
 
 def ags_endpoint(claims: dict[str, Any]) -> dict[str, Any] | None:
@@ -110,6 +117,7 @@ def enqueue(
     )
     db.session.add(row)
     db.session.flush()
+    _wake_on_commit()
     log_event("grade.queued", delivery=row.id, kind=kind, **ids)
     return row
 
@@ -239,6 +247,7 @@ def resync(resource_link_id: int, person_id: int | None, now: datetime) -> int:
             )
         )
         db.session.flush()
+        _wake_on_commit()
         count += 1
     return count
 
@@ -393,8 +402,19 @@ def retry_failed(ids: list[int] | None, now: datetime) -> int:
     count = db.session.execute(
         query.values(status=Row.PENDING, next_try_at=now, outcome="")
     ).rowcount
+    if count:
+        _wake_on_commit()
     db.session.commit()
     return count
+
+
+def next_due() -> datetime | None:
+    """When the earliest waiting score is due again (None: none waits)."""
+    due = db.session.scalar(
+        select(func.min(Row.next_try_at)).where(Row.status == Row.PENDING)
+    )
+    db.session.commit()
+    return due
 
 
 def learner_states(resource_link_id: int) -> list[tuple[Person, Row]]:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from flask import Blueprint, redirect, render_template, request
 
 from lti_tool import catalogue, deadlines
+from lti_tool.admin_entry import entry_url
 from lti_tool.db import db
 from lti_tool.evidence_views import learner_context
 from lti_tool.launch_context import current_launch, launch_url
@@ -33,6 +34,8 @@ def _context(launch: Launch) -> dict:
         "credential": catalogue.for_link(link),
         "has_ags": bool(launch.claims.get(Claim.AGS_ENDPOINT)),
         "has_nrps": bool(launch.claims.get(Claim.NRPS)),
+        # Only for the platform's administrators; never from course roles.
+        "admin_entry": entry_url(launch),
     }
 
 
@@ -48,7 +51,9 @@ def activity(launch_id: str):
         if launch.resource_link is not None:
             context.update(learner_context(launch))
         return render_template("learner/activity.html", **context)
-    return render_template("no_role.html", **context), 403
+    # An LMS administrator without a course role still gets the admin link.
+    status = 200 if context["admin_entry"] else 403
+    return render_template("no_role.html", **context), status
 
 
 @bp.post("/activity/<launch_id>/deadline")
