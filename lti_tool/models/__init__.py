@@ -1,6 +1,6 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from lti_tool.models.admin import AdminUser
+from lti_tool.models.admin import AdminBootstrap, AdminLaunchSession, AdminUser
 from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
 from lti_tool.models.badges import BadgeAward, BadgePublicCredit, BadgeStatusList
 from lti_tool.models.calibration import (
@@ -20,6 +20,7 @@ from lti_tool.models.comment_bank import CommentEntry
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
 from lti_tool.models.evidence import (
     ActivityDeadline,
+    ActivityDeadlineChange,
     Artefact,
     MediaLink,
     ParticipantConsent,
@@ -33,6 +34,9 @@ from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
     "ActivityDeadline",
+    "ActivityDeadlineChange",
+    "AdminBootstrap",
+    "AdminLaunchSession",
     "AdminUser",
     "Artefact",
     "Assessment",
