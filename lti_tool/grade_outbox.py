@@ -258,6 +258,13 @@ def links_with_scores(link_id: int | None) -> list[ResourceLink]:
 
 def reap(now: datetime) -> int:
     """Rows whose worker's lease ran out go back to pending, in doubt."""
+    # Looked for first: a read takes no write lock, and there is seldom one.
+    expired = db.session.scalar(
+        select(Row.id).where(Row.status == Row.SENDING, Row.lease_until < now).limit(1)
+    )
+    if expired is None:
+        db.session.commit()
+        return 0
     result = db.session.execute(
         update(Row)
         .where(Row.status == Row.SENDING, Row.lease_until < now)
