@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, func, select, tuple_, update
 
 from lti_tool import gradebook_comment
 from lti_tool import score_payloads as payloads
+from lti_tool.canvas_evidence import score_with_evidence
 from lti_tool.db import db
 from lti_tool.events import event as log_event
 from lti_tool.models import Launch, Person, ResourceLink, ScoreDelivery
@@ -153,7 +154,15 @@ def on_submission(sender: Any, event: SubmissionEvent, **_: Any) -> None:
     except payloads.ScoreError as exc:
         _skip_invalid("submission", event.submission_id, exc)
         return
-    _queue(launch, event, "submission", event.submission_id, score)
+    row = _queue(launch, event, "submission", event.submission_id, score)
+    if row is not None and row.platform_family == payloads.CANVAS:
+        _add_canvas_evidence(row, event)
+
+
+def _add_canvas_evidence(row: Row, event: SubmissionEvent) -> None:
+    """Canvas shows the work itself in SpeedGrader: hand it over with links."""
+    row.score = score_with_evidence(row.score, event.submission_id, event.person_id)
+    db.session.flush()
 
 
 def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
@@ -170,13 +179,13 @@ def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
     _queue(launch, event, "release", event.assessment_id, score)
 
 
-def _queue(launch, event, kind: str, source_id: int, score) -> None:
+def _queue(launch, event, kind: str, source_id: int, score) -> Row | None:
     """Queue one score for the learner and link the event names.
 
     Only a submission starts a new attempt (Canvas's ``new_submission``);
     a release grades the attempt already there.
     """
-    enqueue(
+    return enqueue(
         launch,
         resource_link_id=event.resource_link_id,
         person_id=event.person_id,
