@@ -184,12 +184,28 @@ def dev(host: str, port: int | None, sandbox_port: int | None) -> None:
         daemon=True,
     )
     thread.start()
-    from lti_tool.grading import start_worker_thread
+    from lti_tool.grade_jobs import jobs
 
-    start_worker_thread(app)
+    # The grade worker: a huey consumer in this process, beside the app.
+    jobs(app).start_in_process()
     click.echo(f"Pathmark on {app.config['BASE_URL']}")
     click.echo(f"Sandbox LMS on http://127.0.0.1:{sandbox_port}  <- open this")
     run_simple(host, port, app, **quiet)
+
+
+@main.command()
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="Worker threads. Default: the grade_worker_threads setting.",
+)
+@with_appcontext
+def worker(threads: int | None) -> None:
+    """Run the job consumer (huey) that sends scores to gradebooks."""
+    from lti_tool.grade_jobs import run_consumer
+
+    run_consumer(current_app._get_current_object(), threads)  # type: ignore[attr-defined]
 
 
 @main.command()
