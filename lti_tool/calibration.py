@@ -198,6 +198,14 @@ def retire(actor: Actor, item_id: int) -> None:
 # Practising
 
 
+def _usable(item: CalibrationItem) -> bool:
+    """Still in the set and still allowed: agreement, verification, media."""
+    if item.retired_at is not None:
+        return False
+    assessment = assessment_of(item.submission_id)
+    return why_not(item.submission, assessment, item.course_id) is None
+
+
 def _active(actor: Actor, credential_key: str | None = None):
     query = select(CalibrationItem).where(
         CalibrationItem.course_id == actor.course_id,
@@ -206,14 +214,7 @@ def _active(actor: Actor, credential_key: str | None = None):
     if credential_key is not None:
         query = query.where(CalibrationItem.credential_key == credential_key)
     items = db.session.scalars(query.order_by(CalibrationItem.id))
-    return [
-        item
-        for item in items
-        if _consents(item.course_id, item.submission.person_id)
-        and not why_not(
-            item.submission, assessment_of(item.submission_id), item.course_id
-        )
-    ]
+    return [item for item in items if _usable(item)]
 
 
 def practice_set(actor: Actor, credential_key: str | None) -> list[CalibrationItem]:
@@ -226,12 +227,7 @@ def load_item(actor: Actor, item_id: int) -> CalibrationItem:
     """A usable item of the actor's course; anything else is not found."""
     require_staff(actor, actor.course_id)
     item = db.session.get(CalibrationItem, item_id)
-    if (
-        item is None
-        or item.course_id != actor.course_id
-        or item.retired_at is not None
-        or not _consents(item.course_id, item.submission.person_id)
-    ):
+    if item is None or item.course_id != actor.course_id or not _usable(item):
         raise Refused(Code.NOT_FOUND, "There is no such practice item.")
     return item
 

@@ -11,12 +11,14 @@ from lti_tool.assessment_rights import Actor
 from lti_tool.credential_codec import definition_from_dict
 from lti_tool.db import db
 from lti_tool.models import (
+    Artefact,
     Assessment,
     AuditEntry,
     BadgeAward,
     CalibrationItem,
     Launch,
     Moderation,
+    ParticipantConsent,
     Person,
     PracticeScoring,
     ResourceLink,
@@ -288,3 +290,33 @@ def test_compare_known_answers():
     assert [r.difference for r in result.rows] == [0, 1, -2, 0]
     assert result.figures.count == 4
     assert result.figures.exact == 0.5 and result.figures.adjacent == 0.75
+
+
+def test_work_with_other_people_in_it_is_never_used(verified, app):
+    agree(verified)
+    with app.app_context():
+        db.session.add(
+            ParticipantConsent(
+                submission_id=verified["submission"],
+                participant="A friend",
+                statement="I agree to be recorded for this assessment.",
+            )
+        )
+        db.session.commit()
+    refused = add_item(verified)
+    assert refused.status_code == 409
+    assert "Other people appear" in refused.get_data(as_text=True)
+
+
+def test_an_item_whose_media_expired_leaves_the_set(verified, app):
+    agree(verified)
+    add_item(verified)
+    iid = item_id(app)
+    with app.app_context():
+        for artefact in db.session.scalars(db.select(Artefact)):
+            artefact.media_expired_at = artefact.received_at
+        db.session.commit()
+    mentor = verified["mentor"]
+    listing = mentor.get(f"/assess/{mentor.id}/calibration").get_data(True)
+    assert 'data-calibration="empty"' in listing
+    assert mentor.get(f"/assess/{mentor.id}/calibration/items/{iid}").status_code == 404
