@@ -27,7 +27,7 @@ from sqlalchemy.engine import Row
 
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
-from lti_tool.launch_records import RecordedLaunch, known_rows, record_launch
+from lti_tool.launch_records import RecordedLaunch, record_launch
 from lti_tool.launch_session import TOKEN_PARAM
 from lti_tool.launch_validation import IdTokenLaunch
 from lti_tool.models import Launch, LoginState, Registration
@@ -240,12 +240,11 @@ def launch() -> Response:
             status=200,
         )
 
-    # Read the stored rows first, then write from the state update to the
-    # commit: the database's write lock is held as briefly as possible.
-    known = known_rows(validated)
+    # Everything was read during validation; writing from the state update
+    # to the commit holds the database's write lock as briefly as possible.
     checks.use_state()
     accepted = _accepted(
-        record_launch(validated, known, pending_state=None if bound else state)
+        record_launch(validated, pending_state=None if bound else state)
     )
     db.session.commit()
 

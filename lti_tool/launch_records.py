@@ -3,11 +3,11 @@
 Each accepted launch brings the latest names and roles; these are written
 over the stored ones, keyed on the platform's ids, never on email.
 
-Most launches repeat what the last one said, so a launch first reads the
-stored rows in one query (:func:`known_rows`), before it takes a write
-lock, and then writes only rows that are new or changed. Each such row is
-written with one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``: many
-learners open a new course at once and no launch fails on another's
+Most launches repeat what the last one said, so the stored rows are read
+with the rest of the launch (:mod:`lti_tool.launch_lookup`), before any
+write lock is taken, and only rows that are new or changed are written.
+Each is written with one ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``:
+many learners open a new course at once and no launch fails on another's
 insert. ``updated_at`` therefore says when the stored values last changed.
 
 SQLAlchemy does not cache the compiled form of its dialects' upsert
@@ -24,20 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Table,
-    TextClause,
-    and_,
-    bindparam,
-    insert,
-    literal,
-    select,
-    text,
-)
+from sqlalchemy import Table, TextClause, bindparam, insert, text
 from sqlalchemy.engine import Connection, Row
 
 from lti_tool import catalogue
 from lti_tool.db import db, utcnow
+from lti_tool.launch_lookup import claim_id
 from lti_tool.launch_validation import ValidatedLaunch
 from lti_tool.models import Course, Launch, Membership, Person, ResourceLink
 from lti_tool.roles import CourseRole, course_role
@@ -48,57 +40,6 @@ _course: Table = Course.__table__
 _member: Table = Membership.__table__
 _link: Table = ResourceLink.__table__
 _launch: Table = Launch.__table__
-
-# The stored rows a launch may repeat, each left-joined to a one-row anchor
-# so that a missing row reads as NULLs instead of removing the others.
-_anchor = select(literal(1).label("one")).subquery("anchor")
-_KNOWN = select(
-    _person.c.id.label("person_id"),
-    _person.c.name.label("person_name"),
-    _person.c.email.label("person_email"),
-    _course.c.id.label("course_id"),
-    _course.c.title.label("course_title"),
-    _course.c.label.label("course_label"),
-    _member.c.id.label("member_id"),
-    _member.c.roles.label("member_roles"),
-    _member.c.course_role.label("member_course_role"),
-    _link.c.id.label("link_id"),
-    _link.c.course_id.label("link_course_id"),
-    _link.c.title.label("link_title"),
-    _link.c.custom.label("link_custom"),
-    _link.c.credential_key.label("link_credential_key"),
-    _link.c.credential_version_id.label("link_credential_version_id"),
-    _link.c.lineitem_url.label("link_lineitem_url"),
-).select_from(
-    _anchor.outerjoin(
-        _person,
-        and_(
-            _person.c.registration_id == bindparam("registration_id"),
-            _person.c.sub == bindparam("sub"),
-        ),
-    )
-    .outerjoin(
-        _course,
-        and_(
-            _course.c.registration_id == bindparam("registration_id"),
-            _course.c.context_id == bindparam("context_id"),
-        ),
-    )
-    .outerjoin(
-        _member,
-        and_(
-            _member.c.course_id == _course.c.id,
-            _member.c.person_id == _person.c.id,
-        ),
-    )
-    .outerjoin(
-        _link,
-        and_(
-            _link.c.deployment_id == bindparam("deployment_id"),
-            _link.c.link_id == bindparam("link_id"),
-        ),
-    )
-)
 
 _INSERT_LAUNCH = insert(_launch)
 _upserts: dict[tuple[str, str, tuple[str, ...]], TextClause] = {}
@@ -120,25 +61,6 @@ class RecordedLaunch:
 
 def _text(value: Any, limit: int = 1000) -> str:
     return value[:limit] if isinstance(value, str) else ""
-
-
-def _claim_id(claim: Any) -> str | None:
-    if isinstance(claim, dict) and isinstance(claim.get("id"), str):
-        return claim["id"]
-    return None
-
-
-def known_rows(validated: ValidatedLaunch) -> Row:
-    """The stored person, course, membership and link this launch names."""
-    claims = validated.claims
-    params = {
-        "registration_id": validated.registration_id,
-        "sub": claims["sub"],
-        "context_id": _claim_id(claims.get(Claim.CONTEXT)),
-        "deployment_id": validated.deployment_id,
-        "link_id": _claim_id(claims.get(Claim.RESOURCE_LINK)),
-    }
-    return db.session.connection().execute(_KNOWN, params).one()
 
 
 def _upsert(
@@ -183,13 +105,11 @@ def _same(stored: Row, prefix: str, values: dict[str, Any]) -> bool:
 
 
 def record_launch(
-    validated: ValidatedLaunch, known: Row, pending_state: str | None
+    validated: ValidatedLaunch, pending_state: str | None
 ) -> RecordedLaunch:
-    """Store the launch and everything it says about course and person.
-
-    ``known`` is what :func:`known_rows` read for this launch.
-    """
+    """Store the launch and everything it says about course and person."""
     connection = db.session.connection()
+    known = validated.known
     claims = validated.claims
     reg_id = validated.registration_id
     now = utcnow()
@@ -214,7 +134,7 @@ def record_launch(
 
     course_id = None
     context = claims.get(Claim.CONTEXT)
-    context_id = _claim_id(context)
+    context_id = claim_id(context)
     if context_id is not None:
         course = {
             "title": _text(context.get("title")),
@@ -273,7 +193,7 @@ def _record_link(
 ) -> int | None:
     claims = validated.claims
     link_claim = claims.get(Claim.RESOURCE_LINK)
-    link_id = _claim_id(link_claim)
+    link_id = claim_id(link_claim)
     if link_id is None:
         return None
     custom = claims.get(Claim.CUSTOM)

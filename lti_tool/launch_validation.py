@@ -25,6 +25,7 @@ from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.request import Request
 from pylti1p3.session import SessionService
 from sqlalchemy import bindparam, update
+from sqlalchemy.engine import Row
 
 from lti_tool import registration as registrations
 from lti_tool.db import db, utcnow
@@ -90,6 +91,8 @@ class ValidatedLaunch:
     # The deployment's row id, not the platform's deployment_id.
     deployment_id: int
     login: LoginRecord
+    # What is already stored of the person, course and link (LaunchRows).
+    known: Row
 
 
 class IdTokenLaunch(MessageLaunch):
@@ -157,6 +160,7 @@ class IdTokenLaunch(MessageLaunch):
             registration_id=self._rows.registration_id,
             deployment_id=self._dep_row,
             login=self._login,
+            known=self._rows.known,
         )
 
     def _annotate(self, refusal: LaunchRefused) -> LaunchRefused:
@@ -190,12 +194,8 @@ class IdTokenLaunch(MessageLaunch):
         if not isinstance(client_id, str) or not client_id:
             raise LaunchRefused(Reason.MISSING_CLAIMS, "no aud claim")
 
-        deployment_id = body.get(Claim.DEPLOYMENT_ID)
         self._rows = find_launch_rows(
-            iss,
-            client_id,
-            self._get_request_param("state"),
-            deployment_id if isinstance(deployment_id, str) else None,
+            iss, client_id, self._get_request_param("state"), body
         )
         if self._rows is None:
             raise LaunchRefused(
