@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format bench install clean
+.PHONY: run test lint format bench install clean screenshots
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: install
 	$(BIN)/python benchmarks/assessment.py
 	$(BIN)/python benchmarks/grade_sync.py
 	$(BIN)/python benchmarks/mint.py
+
+# The set-up guides' screenshots: Pathmark and the sandbox on 127.0.0.1,
+# Debian's chromium through Playwright, PNGs into docs/img/.
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

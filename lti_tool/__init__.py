@@ -76,6 +76,8 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     from lti_tool import (
         assessment_pages,
         authoring,
+        calibration_pages,
+        comment_bank_pages,
         deep_linking,
         errors,
         evidence_views,
@@ -93,6 +95,8 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(authoring.bp)
     app.register_blueprint(assessment_pages.bp)
+    app.register_blueprint(comment_bank_pages.bp)
+    app.register_blueprint(calibration_pages.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(evidence_views.bp)
     app.register_blueprint(upload_views.bp)
@@ -100,10 +104,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     evidence_views.init_app(app)
     app.register_blueprint(grading_views.bp)
 
-    from lti_tool import admin, setup_pages
+    from lti_tool import admin, admin_entry, setup_pages
 
     app.register_blueprint(setup_pages.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_entry.bp)
 
     from lti_tool.badges import issuance as badge_issuance
     from lti_tool.badges import staff as badge_staff
@@ -114,6 +119,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(badge_staff.bp)
     errors.init_app(app)
     launch_context.init_app(app)
+
+    from lti_tool import rubric_view
+
+    # templates/_rubric.html draws any rubric source through this view.
+    app.add_template_filter(rubric_view.view_of, "rubric_view")
 
     return app
 

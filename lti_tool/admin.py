@@ -1,9 +1,11 @@
 """Admin pages: sign in, registrations, deployments to approve, set-up values.
 
 Opened directly in a browser (never inside an LMS frame), by accounts made
-with ``lti-tool admin create``. Every form carries a Flask-WTF CSRF token;
-the session cookie names the admin and the account's session version, so
-a new password or a disabled account ends older sessions.
+with ``lti-tool admin create`` or by LMS administrators arriving from a
+launch (``admin_entry``), who see and change only their own registration.
+Every form carries a Flask-WTF CSRF token; the session cookie names the
+admin and the account's session version, so a new password or a disabled
+account ends older sessions.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from werkzeug.exceptions import NotFound
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from lti_tool import admin_access, registration
+from lti_tool import admin_access, admin_tickets, registration
 from lti_tool import tool_configuration as tool
 from lti_tool.db import db
 from lti_tool.events import event
@@ -39,6 +41,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 SESSION_ADMIN = "admin_id"
 SESSION_VERSION = "admin_v"
+SESSION_LAUNCH_ADMIN = "admin_launch_session"
 RECENT_REFUSALS = 25
 CSRF_ADVICE = (
     "This form expired or did not come from Pathmark's admin page. Reload the "
@@ -70,11 +73,13 @@ def no_framing(response: Response) -> Response:
 
 @bp.before_request
 def require_admin() -> Response | None:
-    g.admin = admin_access.session_admin(
-        session.get(SESSION_ADMIN), session.get(SESSION_VERSION)
+    g.admin = admin_access.signed_in(
+        session.get(SESSION_ADMIN),
+        session.get(SESSION_VERSION),
+        session.get(SESSION_LAUNCH_ADMIN),
     )
     if g.admin is None and request.endpoint != "admin.sign_in":
-        if SESSION_ADMIN in session:
+        if SESSION_ADMIN in session or SESSION_LAUNCH_ADMIN in session:
             session.clear()
         if request.method != "GET":
             return _refuse(401, "Sign in again", "Your admin session has ended.")
@@ -134,32 +139,42 @@ def sign_in():
 def sign_out():
     if not ActionForm().validate_on_submit():
         return _refuse(400, "Form expired", CSRF_ADVICE)
-    event("admin.signed_out", admin=g.admin.id)
+    event("admin.signed_out", **g.admin.log_ids)
+    if g.admin.launch_session is not None:
+        admin_tickets.end_session(g.admin.launch_session)
+        db.session.commit()
     session.clear()
     return redirect(url_for("admin.sign_in"))
 
 
 @bp.get("/")
 def index():
-    regs = list(
-        db.session.scalars(
-            select(Registration).order_by(Registration.issuer, Registration.client_id)
-        )
+    regs_query = select(Registration).order_by(
+        Registration.issuer, Registration.client_id
     )
-    pending = list(
-        db.session.scalars(
-            select(Deployment)
-            .where(Deployment.status == Deployment.PENDING)
-            .order_by(Deployment.created_at)
-        )
+    pending_query = (
+        select(Deployment)
+        .where(Deployment.status == Deployment.PENDING)
+        .order_by(Deployment.created_at)
     )
-    refusals = list(
-        db.session.scalars(
-            select(LaunchRefusal)
-            .order_by(LaunchRefusal.created_at.desc())
-            .limit(RECENT_REFUSALS)
-        )
+    refusals_query = (
+        select(LaunchRefusal)
+        .order_by(LaunchRefusal.created_at.desc())
+        .limit(RECENT_REFUSALS)
     )
+    scope = g.admin.registration_id
+    if scope is not None:
+        # An LMS administrator sees their own registration and its refusals.
+        own = db.session.get(Registration, scope)
+        regs_query = regs_query.where(Registration.id == scope)
+        pending_query = pending_query.where(Deployment.registration_id == scope)
+        refusals_query = refusals_query.where(
+            LaunchRefusal.issuer == own.issuer,
+            LaunchRefusal.client_id == own.client_id,
+        )
+    regs = list(db.session.scalars(regs_query))
+    pending = list(db.session.scalars(pending_query))
+    refusals = list(db.session.scalars(refusals_query))
     urls = tool.ToolUrls(current_app.config["BASE_URL"])
     return render_template(
         "admin/index.html",
@@ -178,7 +193,7 @@ def index():
 
 def _deployment(dep_id: int) -> Deployment:
     dep = db.session.get(Deployment, dep_id)
-    if dep is None:
+    if dep is None or not g.admin.reaches(dep.registration_id):
         raise NotFound("No such deployment; another admin may have removed it.")
     return dep
 
@@ -186,7 +201,7 @@ def _deployment(dep_id: int) -> Deployment:
 def _checked() -> Response | None:
     if ActionForm().validate_on_submit():
         return None
-    event("admin.csrf_refused", logging.WARNING, path=request.path, admin=g.admin.id)
+    event("admin.csrf_refused", logging.WARNING, path=request.path, **g.admin.log_ids)
     return _refuse(400, "Form expired", CSRF_ADVICE)
 
 
@@ -200,7 +215,7 @@ def approve_deployment(dep_id: int):
     db.session.commit()
     event(
         "deployment.approved",
-        admin=g.admin.id,
+        **g.admin.log_ids,
         registration=dep.registration_id,
         deployment_id=dep.deployment_id,
     )
@@ -218,7 +233,7 @@ def remove_deployment(dep_id: int):
     db.session.commit()
     event(
         "deployment.removed",
-        admin=g.admin.id,
+        **g.admin.log_ids,
         registration=reg_id,
         deployment_id=deployment_id,
     )
@@ -233,14 +248,14 @@ def add_deployment(reg_id: int):
             return _refuse(400, "Form expired", CSRF_ADVICE)
         return _refuse(400, "Deployment ID missing", "Enter the deployment ID.")
     reg = db.session.get(Registration, reg_id)
-    if reg is None:
+    if reg is None or not g.admin.reaches(reg.id):
         raise NotFound("No such registration; another admin may have removed it.")
     deployment_id = (form.deployment_id.data or "").strip()
     registration.add_deployment(reg, deployment_id, Deployment.ACTIVE)
     db.session.commit()
     event(
         "deployment.added",
-        admin=g.admin.id,
+        **g.admin.log_ids,
         registration=reg.id,
         deployment_id=deployment_id,
     )
@@ -253,10 +268,10 @@ def remove_registration(reg_id: int):
     if refused:
         return refused
     reg = db.session.get(Registration, reg_id)
-    if reg is None:
+    if reg is None or not g.admin.reaches(reg.id):
         raise NotFound("No such registration; another admin may have removed it.")
     issuer, client_id = reg.issuer, reg.client_id
     db.session.delete(reg)
     db.session.commit()
-    event("registration.removed", admin=g.admin.id, issuer=issuer, client_id=client_id)
+    event("registration.removed", issuer=issuer, client_id=client_id, **g.admin.log_ids)
     return redirect(url_for("admin.index"))

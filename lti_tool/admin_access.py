@@ -1,20 +1,24 @@
 """Tool administrators: accounts, passwords, and who is signed in.
 
-The first admin is created on the server with ``lti-tool admin create``
-(no web sign-up exists). Passwords are kept as werkzeug hashes (scrypt);
-signing in compares in constant time and spends the same work when the
-name is unknown, so timing does not reveal which names exist.
+Accounts are created on the server with ``lti-tool admin create``, or the
+first one through the set-up link the first ``lti-tool init`` prints.
+An LMS administrator may also arrive from a launch (see ``admin_tickets``):
+that session reaches only the registration the launch came from.
+Passwords are kept as werkzeug hashes (scrypt); signing in compares in
+constant time and spends the same work when the name is unknown, so timing
+does not reveal which names exist.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lti_tool.db import db, utcnow
-from lti_tool.models import AdminUser
+from lti_tool.models import AdminLaunchSession, AdminUser
 
 MIN_PASSWORD_LENGTH = 12
 # Guessing is slowed per account: after this many wrong passwords in a row
@@ -140,3 +144,50 @@ def session_admin(admin_id: object, version: object) -> AdminUser | None:
     if admin is None or not admin.active or admin.session_version != version:
         return None
     return admin
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who is using the admin pages, as the pages and log lines need it.
+
+    ``registration_id`` is ``None`` for an account (every registration) and
+    the launch's registration for a session opened from an LMS launch.
+    """
+
+    label: str
+    log_ids: dict[str, int] = field(default_factory=dict)
+    registration_id: int | None = None
+    launch_session: AdminLaunchSession | None = None
+
+    def reaches(self, registration_id: int) -> bool:
+        return self.registration_id in (None, registration_id)
+
+
+def launch_session(
+    session_id: object, now: datetime | None = None
+) -> AdminLaunchSession | None:
+    """The launch admin session a cookie names, unless ended or expired."""
+    if not isinstance(session_id, int):
+        return None
+    row = db.session.get(AdminLaunchSession, session_id)
+    if row is None or row.ended_at is not None or row.expires_at <= (now or utcnow()):
+        return None
+    return row
+
+
+def signed_in(
+    admin_id: object, version: object, launch_session_id: object
+) -> SignedIn | None:
+    """Who the session cookie's values name, or ``None``."""
+    account = session_admin(admin_id, version)
+    if account is not None:
+        return SignedIn(account.username, {"admin": account.id})
+    row = launch_session(launch_session_id)
+    if row is None:
+        return None
+    reg = row.registration
+    label = (
+        f"{row.person.name or 'an LMS administrator'} "
+        f"(administrator of {reg.name or reg.issuer})"
+    )
+    return SignedIn(label, {"admin_session": row.id}, row.registration_id, row)

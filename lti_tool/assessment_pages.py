@@ -9,6 +9,8 @@ what ties a form post to the launch that rendered it.
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import (
     Blueprint,
     current_app,
@@ -20,7 +22,9 @@ from flask import (
 
 from lti_tool import (
     assessments,
+    calibration,
     catalogue,
+    comment_bank,
     grading,
     mentor_queue,
     releases,
@@ -75,20 +79,41 @@ def refusal(exc: Refused, launch: Launch):
 def queue(launch_id: str):
     launch = current_launch(launch_id)
     link_id = None if request.args.get("scope") == "course" else launch.resource_link_id
+    pages = {}
+    for name in mentor_queue.BUCKETS:
+        value = request.args.get(f"page-{name}", "")
+        if value.isdigit() and len(value) < 9:
+            pages[name] = int(value)
     try:
-        found = mentor_queue.queue(actor_of(launch), link_id)
+        found = mentor_queue.queue(actor_of(launch), link_id, pages)
     except Refused as exc:
         return refusal(exc, launch)
+    definition = catalogue.for_link(launch.resource_link)
+    onboarding = mentor_queue.first_visit(actor_of(launch))
+    practice_items = 0
+    if onboarding:
+        key = definition.key if definition else None
+        practice_items = len(calibration.practice_set(actor_of(launch), key))
     return render_template(
         "assessment/queue.html",
         launch=launch,
         queue=found,
-        onboarding=mentor_queue.first_visit(actor_of(launch)),
-        definition=catalogue.for_link(launch.resource_link),
+        onboarding=onboarding,
+        practice_items=practice_items,
+        definition=definition,
         titles=mentor_queue.TITLES,
         course_scope=link_id is None,
         moderator=actor_of(launch).moderator,
+        page_url=partial(_queue_page_url, launch),
     )
+
+
+def _queue_page_url(launch: Launch, bucket: str, number: int) -> str:
+    """The queue as it is shown now, with one bucket on another page."""
+    values = {k: v for k, v in request.args.items() if k != "lt"}
+    values[f"page-{bucket}"] = number
+    url = launch_url("assessment.queue", launch_id=launch.id, **values)
+    return f"{url}#{bucket}"
 
 
 @bp.get("/assess/<launch_id>/roster")
@@ -96,7 +121,7 @@ def roster(launch_id: str):
     launch = current_launch(launch_id)
     actor = actor_of(launch)
     try:
-        mentor_queue.queue(actor, launch.resource_link_id)  # the rights check
+        mentor_queue.check_rights(actor, launch.resource_link_id)
     except Refused as exc:
         return refusal(exc, launch)
     tokens = grading.grade_sync(current_app).tokens
@@ -136,6 +161,14 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
             warnings = []
     actor = actor_of(launch)
     final = releases.final_scoring(assessment) if assessment else None
+    own = assessment is not None and assessment.assessor_id == actor.person_id
+    practice = None
+    if actor.moderator and sheet.status in ("moderated", "released"):
+        item = calibration.item_of(sheet.submission.id)
+        in_set = item is not None and item.retired_at is None
+        reason = calibration.why_not(sheet.submission, assessment, actor.course_id)
+        practice = {"in_set": in_set, "reason": reason}
+    self_check = own and releases.self_verification_open(actor, assessment)
     html = render_template(
         "assessment/sheet.html",
         launch=launch,
@@ -144,14 +177,19 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         assessment=assessment,
         final=final,
         standard=rubrics.standard_text,
-        chosen=(posted or {}).get("levels")
-        or (assessment.levels if assessment else {}),
+        chosen=rubrics.shown_choices(sheet.definition.rubric, posted["levels"])
+        if posted and posted.get("levels")
+        else (assessment.levels if assessment else {}),
         notes=(posted or {}).get("notes") or (assessment.notes if assessment else {}),
         overall=(posted or {}).get("overall", assessment.overall if assessment else ""),
         posted=posted,
         message=message,
         warnings=warnings,
         moderator=actor.moderator,
+        bank=comment_bank.bank_for(sheet.definition, actor.course_id),
+        own_scoring=own,
+        practice=practice,
+        self_check=self_check,
         editable=sheet.status in ("new", "draft"),
     )
     return html, status
@@ -273,7 +311,7 @@ def release(launch_id: str, assessment_id: int):
 def release_batch(launch_id: str):
     launch = current_launch(launch_id)
     try:
-        mentor_queue.queue(actor_of(launch), launch.resource_link_id)  # rights
+        mentor_queue.check_rights(actor_of(launch), launch.resource_link_id)
     except Refused as exc:
         return refusal(exc, launch)
     items = []

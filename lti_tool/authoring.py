@@ -1,5 +1,10 @@
 """Staff pages for the catalogue: list, view, draft, preview and publish.
 
+The form's preview follows typing (``live_preview``, asked for by
+static/authoring_preview.js). Each form remembers the version it started
+from; publishing after someone else published a newer one stops with a
+409 and offers "publish anyway" or a rebase (``authoring_rebase``).
+
 Every page opens from a launch and carries its signed token (``lt``), so it
 works with third-party cookies blocked; the token in each form also stands
 in for a CSRF token, since another site cannot know it. Only course staff
@@ -17,16 +22,22 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request
-from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 
-from lti_tool import authoring_form, catalogue, catalogue_validation
+from lti_tool import (
+    authoring_drafts,
+    authoring_form,
+    authoring_rebase,
+    catalogue,
+    catalogue_validation,
+)
 from lti_tool.credential_codec import definition_from_dict
 from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.launch_context import current_launch, launch_url
-from lti_tool.models import CredentialDraft, Launch
-from lti_tool.models.catalogue import TOOL_SCOPE, course_scope
+from lti_tool.models import CredentialDraft, CredentialVersion, Launch
+from lti_tool.models.catalogue import TOOL_SCOPE
 from lti_tool.refusals import LaunchRefused, Reason
 from lti_tool.roles import CourseRole, is_platform_admin
 from lti_tool.vocab import Claim
@@ -56,34 +67,12 @@ def _edit_course(launch: Launch) -> int | None:
     return launch.course_id
 
 
-def _scope(course_id: int | None) -> str:
-    return TOOL_SCOPE if course_id is None else course_scope(course_id)
-
-
-def _draft(key: str, course_id: int | None) -> CredentialDraft | None:
-    return db.session.scalar(
-        select(CredentialDraft).where(
-            CredentialDraft.scope == _scope(course_id), CredentialDraft.key == key
-        )
-    )
-
-
-def _drafts(course_id: int | None) -> list[CredentialDraft]:
-    return list(
-        db.session.scalars(
-            select(CredentialDraft)
-            .where(CredentialDraft.scope == _scope(course_id))
-            .order_by(CredentialDraft.key)
-        )
-    )
-
-
 def _form_values() -> dict[str, Any]:
     form: MultiDict = request.form
     values: dict[str, Any] = {
         name: form.get(name, "")[:10_000]
         for name in form
-        if name not in ("lt", "action", "original_key")
+        if name not in ("lt", "action", "original_key", "over_version")
     }
     values["evidence.kinds"] = form.getlist("evidence.kinds")
     for name in authoring_form.CHECKBOXES:
@@ -112,7 +101,7 @@ def index(launch_id: str):
         launch=launch,
         offers=catalogue.offers(launch.course_id),
         pathways=catalogue.pathways(),
-        drafts=_drafts(_edit_course(launch)) if can_edit else [],
+        drafts=authoring_drafts.listed(_edit_course(launch)) if can_edit else [],
         can_edit=can_edit,
         admin=_is_admin(launch),
         notice=request.args.get("notice", ""),
@@ -160,14 +149,17 @@ def new(launch_id: str):
 def edit(launch_id: str, key: str):
     launch = _staff(launch_id)
     course_id = _edit_course(launch)
-    draft = _draft(key, course_id)
+    draft = authoring_drafts.find(key, course_id)
     if draft is not None:
+        # The draft keeps the base it was started from among its values.
         values = dict(draft.values)
     else:
         row = catalogue.credential(key, course_id)
         if row is None:
             abort(404, description=f"No credential has the key {key!r}.")
-        values = authoring_form.values_from_data(catalogue.current_of(row).definition)
+        current = catalogue.current_of(row)
+        values = authoring_form.values_from_data(current.definition)
+        values.update(authoring_rebase.base_values(current.id, current.digest))
     return _render_form(launch, values, original_key=key, draft=draft)
 
 
@@ -181,12 +173,21 @@ def _render_form(
     preview=None,
     notice: str = "",
     status: int = 200,
+    newer: CredentialVersion | None = None,
 ):
     course_id = _edit_course(launch)
     copying = False
     if original_key:
         row = catalogue.credential(original_key, course_id)
-        copying = row is not None and row.scope != _scope(course_id)
+        copying = row is not None and row.scope != authoring_drafts.scope(course_id)
+    waiting: list[str] = []
+    if preview is None:
+        preview, problems = _preview(values)
+        waiting = sorted(errors or problems)
+    stale = None
+    if newer is not None:
+        merged, base = authoring_drafts.rebased(values, newer)
+        stale = {"newer": newer, "base": base, "merge": merged}
     html = render_template(
         "staff/credential_form.html",
         launch=launch,
@@ -196,6 +197,8 @@ def _render_form(
         draft=draft,
         preview=preview,
         notice=notice,
+        preview_waiting=waiting,
+        stale=stale,
         copying=copying,
         tool_wide=course_id is None,
         slots=authoring_form.criterion_slots(values),
@@ -206,20 +209,45 @@ def _render_form(
 
 def _save_draft(launch: Launch, values: dict[str, Any], key: str) -> CredentialDraft:
     course_id = _edit_course(launch)
-    draft = _draft(key, course_id)
-    if draft is None:
-        based_on = catalogue.credential(key, course_id)
-        draft = CredentialDraft(
-            key=key,
-            scope=_scope(course_id),
-            course_id=course_id,
-            based_on_id=based_on.id if based_on is not None else None,
+    return authoring_drafts.save(key, values, course_id, launch.person_id)
+
+
+def _checked(
+    values: dict[str, Any], original_key: str, course_id: int | None
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """Catalogue data from the form, and its problems by field, the key's
+    clashes with saved credentials included."""
+    data, errors = authoring_form.check(values)
+    key = values.get("key", "").strip()
+    if original_key and key != original_key:
+        errors.setdefault("key", []).insert(
+            0, f"the key of a saved credential stays {original_key!r}"
         )
-        db.session.add(draft)
-    draft.values = values
-    draft.updated_by_id = launch.person_id
-    db.session.flush()
-    return draft
+    elif not original_key and catalogue.credential(key, course_id) is not None:
+        errors.setdefault("key", []).insert(0, "a credential has this key already")
+    return data, errors
+
+
+def _preview(values: dict[str, Any]):
+    """What learners would see for these values, and the fields in the way."""
+    data, errors = authoring_form.check(values)
+    return (None if errors else definition_from_dict(data)), errors
+
+
+@bp.post("/<launch_id>/preview")
+def live_preview(launch_id: str):
+    """The preview panel and the field messages for the form as typed, as
+    JSON; static/authoring_preview.js asks for them while staff type."""
+    launch = _staff(launch_id)
+    course_id = _edit_course(launch)
+    values = _form_values()
+    original_key = request.form.get("original_key", "").strip()
+    data, errors = _checked(values, original_key, course_id)
+    preview = None if errors else definition_from_dict(data)
+    html = render_template(
+        "staff/_preview.html", preview=preview, preview_waiting=sorted(errors)
+    )
+    return jsonify(html=html, errors=errors)
 
 
 @bp.post("/<launch_id>/edit")
@@ -229,16 +257,10 @@ def submit(launch_id: str):
     values = _form_values()
     original_key = request.form.get("original_key", "").strip()
     action = request.form.get("action", "save")
-    data, errors = authoring_form.check(values)
+    data, errors = _checked(values, original_key, course_id)
     key = values.get("key", "").strip()
-    if original_key and key != original_key:
-        errors.setdefault("key", []).insert(
-            0, f"the key of a saved credential stays {original_key!r}"
-        )
-    elif not original_key and catalogue.credential(key, course_id) is not None:
-        errors.setdefault("key", []).insert(0, "a credential has this key already")
 
-    def again(message: str, status: int, draft=None, preview=None):
+    def again(message: str, status: int, draft=None, preview=None, newer=None):
         return _render_form(
             launch,
             values,
@@ -248,6 +270,7 @@ def submit(launch_id: str):
             preview=preview,
             notice=message,
             status=status,
+            newer=newer,
         )
 
     key_ok = "key" not in errors and bool(key)
@@ -267,27 +290,96 @@ def submit(launch_id: str):
             message += " Fix the marked fields before publishing."
         original_key = key
         return again(message, 200, draft=draft)
-    if action != "publish":
+    if action == "rebase" and key_ok:
+        return _rebase(launch, values, key, original_key)
+    if action not in ("publish", "overwrite"):
         abort(400, description="Unknown action.")
     if errors:
         draft = _save_draft(launch, values, key) if key_ok else None
         db.session.commit()
         message = "Not published: fix the marked fields. Your text is kept."
         return again(message, 400, draft)
-    return _publish(launch, course_id, key, data)
+
+    def ask(newer: CredentialVersion):
+        # Someone published since this edit began: ask, never overwrite.
+        draft = _save_draft(launch, values, key)
+        db.session.commit()
+        event(
+            "catalogue.publish_stale",
+            credential=newer.credential_id,
+            version=newer.id,
+            person=launch.person_id,
+        )
+        message = (
+            f"Not published: version {newer.number} was published after you "
+            "started. Your text is saved as a draft."
+        )
+        return again(message, 409, draft, newer=newer)
+
+    newer = authoring_drafts.newer_version(values, key, course_id)
+    confirmed = newer is not None and (
+        action == "overwrite" and request.form.get("over_version") == str(newer.id)
+    )
+    if newer is not None and not confirmed:
+        return ask(newer)
+    try:
+        return _publish(launch, course_id, key, data)
+    except IntegrityError:
+        # A publish at the same moment took the next version number.
+        db.session.rollback()
+        newer = authoring_drafts.newer_version(values, key, course_id)
+        if newer is None:
+            raise
+        return ask(newer)
+
+
+def _rebase(launch: Launch, values: dict[str, Any], key: str, original_key: str):
+    """Lay this edit over the newest version; the editor checks, then
+    publishes. Nothing is published here; the result is saved as a draft."""
+    course_id = _edit_course(launch)
+    newer = authoring_drafts.newer_version(values, key, course_id)
+    if newer is None:
+        return _render_form(
+            launch,
+            values,
+            original_key=original_key,
+            errors=_checked(values, original_key, course_id)[1],
+            notice="Nothing newer was published: there is nothing to rebase on.",
+        )
+    merged, _ = authoring_drafts.rebased(values, newer)
+    values = merged.values | authoring_rebase.base_values(newer.id, newer.digest)
+    draft = _save_draft(launch, values, key)
+    db.session.commit()
+    event("catalogue.draft_rebased", draft=draft.id, version=newer.id)
+    notice = f"Rebased on version {newer.number}; nothing is published yet."
+    if merged.taken:
+        notice += f" Taken from version {newer.number}: {', '.join(merged.taken)}."
+    if merged.conflicts:
+        notice += (
+            " Changed on both sides, your text kept: "
+            f"{', '.join(merged.conflicts)}. Check these before publishing."
+        )
+    return _render_form(
+        launch,
+        values,
+        original_key=original_key,
+        errors=_checked(values, original_key, course_id)[1],
+        draft=draft,
+        notice=notice,
+    )
 
 
 def _publish(launch: Launch, course_id: int | None, key: str, data: dict[str, Any]):
     based_on = catalogue.credential(key, course_id)
     copied_from = None
-    if based_on is not None and based_on.scope != _scope(course_id):
+    if based_on is not None and based_on.scope != authoring_drafts.scope(course_id):
         copied_from = based_on.id
     saved, outcome = catalogue.save(
         data, course_id=course_id, copied_from_id=copied_from
     )
     # A published version is frozen: the next edit publishes a new version.
     catalogue.mark_in_use(saved.id)
-    draft = _draft(key, course_id)
+    draft = authoring_drafts.find(key, course_id)
     if draft is not None:
         db.session.delete(draft)
     db.session.commit()
@@ -330,7 +422,7 @@ def adopt(launch_id: str, key: str):
 @bp.post("/<launch_id>/credentials/<key>/discard")
 def discard(launch_id: str, key: str):
     launch = _staff(launch_id)
-    draft = _draft(key, _edit_course(launch))
+    draft = authoring_drafts.find(key, _edit_course(launch))
     if draft is not None:
         db.session.delete(draft)
         db.session.commit()

@@ -53,13 +53,7 @@ def init(sandbox: bool) -> None:
     if badges().keys.ensure():
         click.echo(f"Created badge issuer key in {badges().keys.folder}")
 
-    from lti_tool import admin_access
-
-    if admin_access.count() == 0:
-        click.echo(
-            "No admin account yet: create one with `lti-tool admin create NAME`, "
-            "then sign in at /admin/login"
-        )
+    _bootstrap_admin_access()
 
     if sandbox:
         from lti_tool.sandbox_registration import register_sandbox
@@ -80,6 +74,31 @@ def init(sandbox: bool) -> None:
             ) from None
         changed = sum(1 for s in saved if s.outcome != "unchanged")
         click.echo(f"Example catalogue: {len(saved)} entries, {changed} changed")
+
+
+def _bootstrap_admin_access() -> None:
+    """Print the one-time set-up link on the first init only, never again."""
+    from lti_tool import admin_access, admin_tickets
+
+    if admin_access.count() > 0:
+        return
+    code = admin_tickets.issue_bootstrap(current_app.config["BOOTSTRAP_MAX_AGE"])
+    db.session.commit()
+    record = admin_tickets.bootstrap_record()
+    if code is not None and record is not None:
+        base = current_app.config["BASE_URL"]
+        click.echo(
+            "No admin account yet. Open this link once to create the first one "
+            f"(valid until {record.expires_at:%Y-%m-%d %H:%M} UTC; it is shown "
+            "only now):"
+        )
+        click.echo(f"  {base}/admin/bootstrap?code={code}")
+        return
+    click.echo(
+        "No admin account yet. The one-time set-up link was printed by the "
+        "first `lti-tool init`; if it is lost, used or expired, create an "
+        "account with `lti-tool admin create NAME`, then sign in at /admin/login"
+    )
 
 
 def _safe_url(url) -> str:
@@ -165,12 +184,28 @@ def dev(host: str, port: int | None, sandbox_port: int | None) -> None:
         daemon=True,
     )
     thread.start()
-    from lti_tool.grading import start_worker_thread
+    from lti_tool.grade_jobs import jobs
 
-    start_worker_thread(app)
+    # The grade worker: a huey consumer in this process, beside the app.
+    jobs(app).start_in_process()
     click.echo(f"Pathmark on {app.config['BASE_URL']}")
     click.echo(f"Sandbox LMS on http://127.0.0.1:{sandbox_port}  <- open this")
     run_simple(host, port, app, **quiet)
+
+
+@main.command()
+@click.option(
+    "--threads",
+    type=int,
+    default=None,
+    help="Worker threads. Default: the grade_worker_threads setting.",
+)
+@with_appcontext
+def worker(threads: int | None) -> None:
+    """Run the job consumer (huey) that sends scores to gradebooks."""
+    from lti_tool.grade_jobs import run_consumer
+
+    run_consumer(current_app._get_current_object(), threads)  # type: ignore[attr-defined]
 
 
 @main.command()

@@ -1,8 +1,9 @@
 """Settings: defaults from config/defaults.toml, then the environment.
 
 Read once, by the application factory. Every default key can be overridden
-by ``PATHMARK_<KEY>``; ``DATABASE_URL`` overrides ``database_url``. Values
-from the environment are converted to the type of the default.
+by ``PATHMARK_<KEY>``; ``DATABASE_URL`` overrides ``database_url`` and
+``REDIS_URL`` ``redis_url``. Values from the environment are converted to
+the type of the default.
 PostgreSQL URLs without a driver are read with psycopg 3.
 """
 
@@ -47,6 +48,8 @@ def load_settings(
 
     if environ.get("DATABASE_URL"):
         settings["database_url"] = environ["DATABASE_URL"]
+    if environ.get("REDIS_URL"):
+        settings["redis_url"] = environ["REDIS_URL"]
 
     for key, value in (overrides or {}).items():
         settings[key.lower()] = value

@@ -11,18 +11,17 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 
-from lti_tool import catalogue
+from lti_tool import catalogue, deadlines
 from lti_tool.credentials import CredentialDefinition, EvidenceRequirements
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.intake import Received
 from lti_tool.models import (
-    ActivityDeadline,
     Artefact,
     Launch,
     ParticipantConsent,
@@ -30,7 +29,6 @@ from lti_tool.models import (
     Submission,
 )
 from lti_tool.signals import ArtefactRef, SubmissionEvent, submission_submitted
-from lti_tool.vocab import Claim
 
 # Types accepted when a credential names none, per kind of evidence.
 DEFAULT_TYPES = {
@@ -214,9 +212,14 @@ def add_artefact(
     kind: str,
     original_name: str = "",
     duration: float | None = None,
+    measured: float | None = None,
     caption: str = "",
 ) -> Artefact:
-    """Record a received file as evidence in the draft."""
+    """Record a received file as evidence in the draft.
+
+    ``measured`` is the length read from the file; ``duration`` the
+    browser's figure, kept as a hint.
+    """
     if kind not in activity.requirements.kinds:
         raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
     if kind == "recording":
@@ -251,7 +254,8 @@ def add_artefact(
         capture_mode=CAPTURE_MODES.get(kind, "typed"),
         supervision=supervision,
         kind=kind,
-        duration_seconds=duration,
+        duration_seconds=measured,
+        duration_hint_seconds=duration,
         caption=caption.strip()[:10_000],
         storage_key=received.storage_key,
     )
@@ -298,45 +302,39 @@ def record_consent(submission: Submission, participant: str, statement: str) -> 
 # Submitting
 
 
-def due_at(link: ResourceLink, launch: Launch) -> datetime | None:
-    """The due date: the LMS's where it sends one, else the activity's."""
-    custom = launch.claims.get(Claim.CUSTOM) or {}
-    raw = custom.get("due_at") if isinstance(custom, dict) else None
-    if isinstance(raw, str) and raw and not raw.startswith("$"):
-        try:
-            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            parsed = None
-        if parsed is not None:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    deadline = db.session.get(ActivityDeadline, link.id)
-    return deadline.due_at if deadline else None
+def _check_length(req: EvidenceRequirements, piece: Artefact) -> None:
+    """The task's length limits, against the file's own figure.
+
+    The browser's figure counts only where the format hides its length.
+    """
+    seconds, source = piece.duration_seconds, "measured from the file"
+    if seconds is None:
+        seconds, source = piece.duration_hint_seconds, "as your browser timed it"
+    if seconds is None:
+        return
+    if req.min_seconds and seconds < req.min_seconds:
+        raise EvidenceError(
+            "too_short",
+            f"The recording lasts {seconds:.0f} s ({source}); this task needs "
+            f"at least {req.min_seconds} s. Record a longer take.",
+            400,
+        )
+    if req.max_seconds and seconds > req.max_seconds + DURATION_SLACK:
+        raise EvidenceError(
+            "too_long",
+            f"The recording lasts {seconds:.0f} s ({source}); this task allows "
+            f"at most {req.max_seconds} s. Record a shorter take.",
+            400,
+        )
 
 
 def _check_complete(activity: Activity, submission: Submission) -> list[Artefact]:
     pieces = active_artefacts(submission)
     if not pieces:
         raise EvidenceError("nothing_to_submit", "Add your evidence first.", 400)
-    req = activity.requirements
     for piece in pieces:
-        if piece.kind != "recording" or piece.duration_seconds is None:
-            continue
-        if req.min_seconds and piece.duration_seconds < req.min_seconds:
-            raise EvidenceError(
-                "too_short",
-                f"The recording lasts {piece.duration_seconds:.0f} s; this task "
-                f"needs at least {req.min_seconds} s.",
-                400,
-            )
-        if req.max_seconds and piece.duration_seconds > req.max_seconds + (
-            DURATION_SLACK
-        ):
-            raise EvidenceError(
-                "too_long",
-                f"The recording lasts {piece.duration_seconds:.0f} s; this task "
-                f"allows at most {req.max_seconds} s.",
-                400,
-            )
+        if piece.kind == "recording":
+            _check_length(activity.requirements, piece)
     return pieces
 
 
@@ -369,7 +367,7 @@ def submit(
         )
     pieces = _check_complete(activity, submission)
     now = now or utcnow()
-    due = due_at(activity.link, launch)
+    due = deadlines.due_at(activity.link.id, launch)
     done = db.session.execute(
         update(Submission)
         .where(Submission.id == submission.id, Submission.status == Submission.DRAFT)

@@ -26,7 +26,14 @@ from flask import (
 )
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
-from lti_tool import evidence, evidence_access, intake, media
+from lti_tool import (
+    deadlines,
+    evidence,
+    evidence_access,
+    intake,
+    media,
+    media_duration,
+)
 from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.evidence import Activity, EvidenceError
@@ -134,7 +141,7 @@ def learner_context(launch: Launch) -> dict:
         "first_visit": not history,
         "statement": current_app.config["OWN_WORK_STATEMENT"],
         "submit_key": secrets.token_urlsafe(24),
-        "due": evidence.due_at(activity.link, launch),
+        "due": deadlines.due_at(activity.link.id, launch),
         "limit": activity.limit(current_app.config["MAX_UPLOAD_BYTES"]),
         "chunk_bytes": current_app.config["UPLOAD_CHUNK_BYTES"],
         "retention_days": current_app.config["MEDIA_RETENTION_DAYS"],
@@ -220,6 +227,9 @@ def upload_file(launch_id: str):
         kind=kind,
         original_name=name,
         duration=_number("duration"),
+        measured=media_duration.measure(
+            store, received.storage_key, received.size, received.media_type
+        ),
         caption=request.values.get("caption", ""),
     )
     db.session.commit()
@@ -359,7 +369,7 @@ def create_media_link(launch_id: str, artefact_id: str):
     found = evidence_access.visible_artefact(launch, artefact_id)
     link, token = media.create_link(found, launch.person_id)
     db.session.commit()
-    url = current_app.config["BASE_URL"] + f"/media/{token}"
+    url = media.link_url(token)
     body = {"id": link.id, "url": url, "expires_at": link.expires_at.isoformat()}
     return Response(json.dumps(body), status=201, mimetype="application/json")
 

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select, tuple_, update
 
 from lti_tool import score_payloads as payloads
+from lti_tool.canvas_evidence import score_with_evidence
 from lti_tool.db import db
 from lti_tool.events import event as log_event
 from lti_tool.models import Launch, Person, ResourceLink, ScoreDelivery
@@ -27,6 +28,13 @@ from lti_tool.signals import ReleaseEvent, SubmissionEvent
 from lti_tool.vocab import Claim, Scope
 
 Row = ScoreDelivery
+# Session.info key: this transaction queued scores; grade_jobs wakes a
+# worker once it commits (never before: the worker could not see them).
+WAKE_ON_COMMIT = "pathmark.grades.wake"
+
+
+def _wake_on_commit() -> None:
+    db.session.info[WAKE_ON_COMMIT] = True
 
 
 def ags_endpoint(claims: dict[str, Any]) -> dict[str, Any] | None:
@@ -109,6 +117,7 @@ def enqueue(
     )
     db.session.add(row)
     db.session.flush()
+    _wake_on_commit()
     log_event("grade.queued", delivery=row.id, kind=kind, **ids)
     return row
 
@@ -144,7 +153,15 @@ def on_submission(sender: Any, event: SubmissionEvent, **_: Any) -> None:
     except payloads.ScoreError as exc:
         _skip_invalid("submission", event.submission_id, exc)
         return
-    _queue(launch, event, "submission", event.submission_id, score)
+    row = _queue(launch, event, "submission", event.submission_id, score)
+    if row is not None and row.platform_family == payloads.CANVAS:
+        _add_canvas_evidence(row, event)
+
+
+def _add_canvas_evidence(row: Row, event: SubmissionEvent) -> None:
+    """Canvas shows the work itself in SpeedGrader: hand it over with links."""
+    row.score = score_with_evidence(row.score, event.submission_id, event.person_id)
+    db.session.flush()
 
 
 def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
@@ -161,13 +178,13 @@ def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
     _queue(launch, event, "release", event.assessment_id, score)
 
 
-def _queue(launch, event, kind: str, source_id: int, score) -> None:
+def _queue(launch, event, kind: str, source_id: int, score) -> Row | None:
     """Queue one score for the learner and link the event names.
 
     Only a submission starts a new attempt (Canvas's ``new_submission``);
     a release grades the attempt already there.
     """
-    enqueue(
+    return enqueue(
         launch,
         resource_link_id=event.resource_link_id,
         person_id=event.person_id,
@@ -230,6 +247,7 @@ def resync(resource_link_id: int, person_id: int | None, now: datetime) -> int:
             )
         )
         db.session.flush()
+        _wake_on_commit()
         count += 1
     return count
 
@@ -384,8 +402,19 @@ def retry_failed(ids: list[int] | None, now: datetime) -> int:
     count = db.session.execute(
         query.values(status=Row.PENDING, next_try_at=now, outcome="")
     ).rowcount
+    if count:
+        _wake_on_commit()
     db.session.commit()
     return count
+
+
+def next_due() -> datetime | None:
+    """When the earliest waiting score is due again (None: none waits)."""
+    due = db.session.scalar(
+        select(func.min(Row.next_try_at)).where(Row.status == Row.PENDING)
+    )
+    db.session.commit()
+    return due
 
 
 def learner_states(resource_link_id: int) -> list[tuple[Person, Row]]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import email.utils
 import random
-import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -188,21 +187,32 @@ class GradeSync:
         if lease <= self.ags.timeout_margin:
             raise ValueError("grade_lease_seconds must exceed 3 x http_timeout")
 
-    def drain(self, limit: int | None = None, batch: int = 10) -> Counter[str]:
+    def drain(
+        self,
+        limit: int | None = None,
+        batch: int = 10,
+        on_backlog: Callable[[], None] | None = None,
+    ) -> Counter[str]:
         """Send every due row once; counts of outcomes by reason.
 
         Rows are claimed in batches and their outcomes recorded together at
         the end of a batch (or sooner when the batch runs long): a crash in
         between leaves them to be resent in doubt, which is harmless.
+        ``on_backlog`` is called once if the first batch is full, so that
+        the caller can bring in more workers.
         """
         counts: Counter[str] = Counter()
         outbox.reap(self.clock())
         self._registrations = {}
+        first = True
         while limit is None or sum(counts.values()) < limit:
             size = batch if limit is None else min(batch, limit - sum(counts.values()))
             rows = outbox.claim_batch(self.clock(), self.lease, size)
             if not rows:
                 break
+            if first and on_backlog is not None and len(rows) == size:
+                on_backlog()
+            first = False
             order = outbox.order_checks(rows)
             done: list[tuple[Row, dict]] = []
             for row in rows:
@@ -379,8 +389,11 @@ def build(app: Flask, http: requests.Session, keyring) -> GradeSync:
 
 
 def init_app(app: Flask) -> None:
+    from lti_tool import grade_jobs
+
     services = app.extensions["pathmark"]
     app.extensions["pathmark.grading"] = build(app, services.http, services.keyring)
+    grade_jobs.init_app(app)
     # Receivers run inside the sender's transaction (see signals.py).
     submission_submitted.connect(outbox.on_submission)
     assessment_released.connect(outbox.on_release)
@@ -392,29 +405,3 @@ def init_app(app: Flask) -> None:
 
 def grade_sync(app: Flask) -> GradeSync:
     return app.extensions["pathmark.grading"]
-
-
-def run_worker(app: Flask, poll: float, stop: threading.Event) -> None:
-    """Drain, sleep, repeat until ``stop`` is set; errors are logged, not fatal."""
-    while not stop.is_set():
-        with app.app_context():
-            try:
-                counts = grade_sync(app).drain()
-            except Exception as exc:  # a database restart, for one
-                db.session.rollback()
-                event("grade.worker_error", error=type(exc).__name__)
-                counts = Counter()
-            finally:
-                db.session.remove()
-        if not counts:
-            stop.wait(poll)
-
-
-def start_worker_thread(app: Flask) -> threading.Event:
-    """The in-process worker ``lti-tool dev`` runs beside the app."""
-    stop = threading.Event()
-    poll = app.config["GRADE_POLL_SECONDS"]
-    threading.Thread(
-        target=run_worker, args=(app, poll, stop), daemon=True, name="grades"
-    ).start()
-    return stop

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -73,18 +70,11 @@ def resync(activity: int | None, learner: int | None) -> None:
 @click.option("--once", is_flag=True, help="Drain what is due, then stop.")
 @with_appcontext
 def worker(once: bool) -> None:
-    """Send queued scores until stopped (SIGTERM or Ctrl-C)."""
-    from lti_tool.grading import run_worker
+    """Send queued scores until stopped; the same as ``lti-tool worker``."""
+    from lti_tool.grade_jobs import run_consumer
 
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if once:
         counts = _sync().drain()
         click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "idle")
         return
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo("Grade worker running")
-    try:
-        run_worker(app, app.config["GRADE_POLL_SECONDS"], stop)
-    except KeyboardInterrupt:
-        stop.set()
+    run_consumer(current_app._get_current_object(), None)  # type: ignore[attr-defined]

@@ -86,6 +86,11 @@ def create_link(
     return link, _serializer().dumps({"m": link.id, "a": artefact.id})
 
 
+def link_url(token: str) -> str:
+    """The absolute URL of a signed link, for the LMS to fetch."""
+    return current_app.config["BASE_URL"] + f"/media/{token}"
+
+
 def open_link(token: str) -> Artefact:
     """The artefact a signed link opens; 404 for forged, expired or revoked."""
     try:

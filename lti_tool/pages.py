@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from lti_tool import catalogue
+from lti_tool.admin_entry import entry_url
 from lti_tool.evidence_views import learner_context
 from lti_tool.launch_context import current_launch
 from lti_tool.roles import CourseRole
@@ -26,6 +27,8 @@ def activity(launch_id: str):
         "credential": credential,
         "has_ags": bool(launch.claims.get(Claim.AGS_ENDPOINT)),
         "has_nrps": bool(launch.claims.get(Claim.NRPS)),
+        # Only for the platform's administrators; never from course roles.
+        "admin_entry": entry_url(launch),
     }
     if launch.course_role == CourseRole.STAFF:
         return render_template("staff/activity.html", **context)
@@ -33,4 +36,6 @@ def activity(launch_id: str):
         if link is not None:
             context.update(learner_context(launch))
         return render_template("learner/activity.html", **context)
-    return render_template("no_role.html", **context), 403
+    # An LMS administrator without a course role still gets the admin link.
+    status = 200 if context["admin_entry"] else 403
+    return render_template("no_role.html", **context), status

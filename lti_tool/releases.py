@@ -69,6 +69,21 @@ def load(actor: Actor, assessment_id: int) -> Assessment:
     return assessment
 
 
+def self_verification_open(actor: Actor, assessment: Assessment) -> bool:
+    """Whether ``actor`` may verify this scoring of their own, with confirmation.
+
+    Only the assessor, only where the credential's policy allows it and the
+    course has a single staff member; ``moderate`` enforces the same through
+    ``moderation.check_four_eyes``.
+    """
+    if assessment.assessor_id != actor.person_id:
+        return False
+    definition = definition_for(assessment.submission)
+    if not definition.moderation.allow_self_verification:
+        return False
+    return sole_staff(assessment.course_id)
+
+
 def moderate(
     actor: Actor,
     assessment_id: int,

@@ -83,7 +83,29 @@ def course_role(roles: Iterable[str] | None) -> CourseRole:
     return result
 
 
+# The platform administrator roles, long form (LTI 1.3 appendix A.2.1 and
+# A.2.2) and the LTI 1.1 URN form some platforms still send. Canvas marks
+# site admins with system SysAdmin, account admins with institution
+# Administrator; Moodle sends institution Administrator for site admins.
+_PLATFORM_ADMIN_ROLES = frozenset(
+    {
+        f"{SYSTEM}#Administrator",
+        f"{SYSTEM}#SysAdmin",
+        f"{INSTITUTION}#Administrator",
+        "urn:lti:sysrole:ims/lis/Administrator",
+        "urn:lti:sysrole:ims/lis/SysAdmin",
+        "urn:lti:instrole:ims/lis/Administrator",
+    }
+)
+
+
 def is_platform_admin(roles: Iterable[str] | None) -> bool:
-    """True for the platform's (system or institution) administrator role."""
-    admin = {f"{SYSTEM}#Administrator", f"{INSTITUTION}#Administrator"}
-    return any(isinstance(r, str) and normalise(r) in admin for r in roles or ())
+    """True for the platform's (system or institution) administrator role.
+
+    Course roles never count: ``Administrator`` alone, or
+    ``.../membership#Administrator``, administers one course, not the LMS.
+    """
+    return any(
+        isinstance(r, str) and normalise(r) in _PLATFORM_ADMIN_ROLES
+        for r in roles or ()
+    )

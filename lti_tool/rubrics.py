@@ -100,6 +100,22 @@ def parse_levels(rubric: Rubric, raw: Mapping[str, object]) -> dict[str, int]:
     return levels
 
 
+def shown_choices(rubric: Rubric, raw: Mapping[str, object]) -> dict[str, str]:
+    """The form values worth showing again: those naming a real level.
+
+    A refused sheet is shown with the person's own choices; one naming a
+    level the rubric lacks is left unpicked rather than breaking the page.
+    """
+    kept = {}
+    for criterion_id, value in raw.items():
+        try:
+            parse_levels(rubric, {criterion_id: value})
+        except SheetError:
+            continue
+        kept[criterion_id] = str(value)
+    return kept
+
+
 def check_draft(rubric: Rubric, levels: Mapping[str, int]) -> None:
     """A draft may leave criteria open, but what it names must exist."""
     for criterion_id, number in levels.items():

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from lti_tool import evidence, intake
+from lti_tool import evidence, intake, media_duration
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.evidence import Activity, EvidenceError
@@ -250,6 +250,9 @@ def finish(
         kind=upload.kind,
         original_name=upload.original_name,
         duration=upload.duration_seconds,
+        measured=media_duration.measure(
+            store, received.storage_key, received.size, received.media_type
+        ),
         caption=upload.caption,
     )
     upload.status = Upload.DONE

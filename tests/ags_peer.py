@@ -20,6 +20,7 @@ from collections import Counter, deque
 from typing import Any
 
 import jwt
+import requests
 from flask import Flask, jsonify, request
 from jwt.algorithms import RSAAlgorithm
 from werkzeug.serving import make_server
@@ -118,6 +119,17 @@ class AgsPeer:
 
     def scores_for(self, user_id: str) -> list[dict[str, Any]]:
         return [b for b in self.accepted if b["userId"] == user_id]
+
+    def fetch_content_items(self) -> list[tuple[dict[str, Any], int, bytes]]:
+        """GET every file a score's Canvas extension listed, as Canvas does
+        some time after taking the score: ``(item, status, body)`` each."""
+        fetched = []
+        for body in list(self.accepted):
+            extension = body.get(CANVAS_SUBMISSION) or {}
+            for item in extension.get("content_items") or []:
+                response = requests.get(item["url"], timeout=10)
+                fetched.append((item, response.status_code, response.content))
+        return fetched
 
     # The routes.
 

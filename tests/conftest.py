@@ -25,6 +25,7 @@ def _clean_environment(monkeypatch):
         if name.startswith("PATHMARK_") and not name.startswith("PATHMARK_REQUIRE"):
             monkeypatch.delenv(name)
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDIS_URL", raising=False)
 
 
 @pytest.fixture

@@ -19,17 +19,37 @@ def awards() -> None:
 @click.option("--reason", required=True, help="Why; shown on the public page.")
 @with_appcontext
 def revoke(award_id: str, reason: str) -> None:
-    """Revoke an award: set its status bit and re-sign the status list."""
+    """Revoke an award: set its status bit and re-sign the status list.
+
+    Revoking an award again re-signs its status list and nothing else.
+    """
     from lti_tool.badges import issuance
 
     try:
-        award = issuance.revoke(award_id, reason)
+        done = issuance.revoke(award_id, reason)
     except LookupError as exc:
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--reason") from None
+    except issuance.StatusListError as exc:
+        raise click.ClickException(f"{exc}; nothing was changed") from None
     db.session.commit()
-    click.echo(f"Revoked {award.id} (status list {award.status_list_id})")
+    award, listing = done.award, done.status_list
+    if done.already:
+        when = award.revoked_at.strftime("%Y-%m-%d %H:%M UTC")
+        click.echo(
+            f"{award.id} was already revoked on {when} "
+            f"({award.revocation_reason}); nothing changed."
+        )
+    else:
+        click.echo(f"Revoked {award.id}.")
+    click.echo(f"Status list {listing.id} re-signed as {listing.url}")
+    base = issuance.badges().base_url
+    if not (listing.url or "").startswith(base + "/"):
+        click.echo(
+            f"Note: this process is configured for {base}; the list keeps "
+            "the address and issuer it was issued under."
+        )
 
 
 @awards.command("list")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,7 +21,8 @@ from lti_tool import catalogue
 from lti_tool.badges import ob3, status_list
 from lti_tool.badges.documents import DocumentLoader, pathmark_context_url
 from lti_tool.badges.issuer_keys import Issuer, IssuerKeys
-from lti_tool.badges.proof import sign
+from lti_tool.badges.multikey import did_key, did_key_method
+from lti_tool.badges.proof import SigningKey, sign
 from lti_tool.badges.recipient import identity_hash, identity_object, new_salt
 from lti_tool.badges.verify import Verdict, check
 from lti_tool.badges.verify import check_signature as check_signature
@@ -43,6 +45,10 @@ from lti_tool.signals import ReleaseEvent, assessment_released
 
 class AwardRefused(RuntimeError):
     """A release that must not mint a badge (e.g. moderation missing)."""
+
+
+class StatusListError(RuntimeError):
+    """A status list that cannot be signed under the identity it was issued."""
 
 
 class Badges:
@@ -83,6 +89,25 @@ class Badges:
     def sign(self, document: dict[str, Any], when: datetime) -> dict[str, Any]:
         return sign(document, self.issuer().signing_key, when, self.loader)
 
+    def signing_key_as(self, did: str) -> SigningKey:
+        """One of our keys, named as a method of ``did``.
+
+        Every key of ours belongs to a did:web DID, so the newest signs; a
+        did:key DID is one key, which must still be in the keys folder.
+        """
+        issuer = self.issuer()
+        if did == issuer.did:
+            return issuer.signing_key
+        if did.startswith("did:web:"):
+            return Issuer(did, issuer.keys).signing_key
+        for key in issuer.keys:
+            public = key.public_key()
+            if did_key(public) == did:
+                return SigningKey(key, did_key_method(public))
+        raise StatusListError(
+            f"no issuer key in {self.keys.folder} is {did}, which issued this list"
+        )
+
 
 def badges() -> Badges:
     return current_app.extensions["pathmark_badges"]
@@ -112,12 +137,21 @@ def allocate_bit() -> tuple[BadgeStatusList, int]:
 
 
 def sign_status_list(row: BadgeStatusList) -> None:
+    """Sign the list's credential under the URL and issuer it was issued with.
+
+    Credentials name the list by URL and verifiers expect its issuer, so a
+    process configured with another base URL (a CLI run on another host)
+    must still sign as the list's own identity, not its own configuration.
+    """
     b = badges()
+    if row.url is None or row.issuer_did is None:
+        # The first signing fixes the list's identity for good.
+        row.url, row.issuer_did = b.status_url(row.id), b.issuer().did
+    key = b.signing_key_as(row.issuer_did)
     bits = status_list.Bitstring(row.size, row.bits)
-    unsigned = status_list.list_credential(
-        b.status_url(row.id), b.issuer().did, bits, utcnow()
-    )
-    row.credential = b.sign(unsigned, utcnow())
+    now = utcnow()
+    unsigned = status_list.list_credential(row.url, row.issuer_did, bits, now)
+    row.credential = sign(unsigned, key, now, b.loader)
 
 
 def status_document(list_id: int) -> dict[str, Any] | None:
@@ -126,11 +160,11 @@ def status_document(list_id: int) -> dict[str, Any] | None:
 
 
 def lookup_status(url: str) -> dict[str, Any] | None:
-    """A status list credential by URL, when it is one of ours."""
-    prefix = badges().base_url + "/status/"
-    if not url.startswith(prefix) or not url[len(prefix) :].isdigit():
-        return None
-    return status_document(int(url[len(prefix) :]))
+    """A status list credential by the URL it was issued under, when ours."""
+    row = db.session.scalar(
+        select(BadgeStatusList).where(BadgeStatusList.url == url).limit(1)
+    )
+    return None if row is None else row.credential
 
 
 # Minting --------------------------------------------------------------------
@@ -318,29 +352,43 @@ def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
 # Revocation and checks ------------------------------------------------------
 
 
-def revoke(award_id: str, reason: str) -> BadgeAward:
-    """Revoke an award: its bit is set and the status list re-signed."""
+@dataclass(frozen=True)
+class Revocation:
+    """What a revoke did: ``already`` when the award was revoked before."""
+
+    award: BadgeAward
+    status_list: BadgeStatusList
+    already: bool
+
+
+def revoke(award_id: str, reason: str) -> Revocation:
+    """Revoke an award: its bit is set and the status list re-signed.
+
+    Revoking a revoked award changes nothing but re-signs its list, which
+    repairs a list signed wrongly before (e.g. under another base URL).
+    """
     if not reason.strip():
         raise ValueError("a revocation needs a reason")
     award = db.session.get(BadgeAward, award_id)
     if award is None:
         raise LookupError(f"no award {award_id}")
-    if award.revoked:
-        return award
     row = db.session.scalars(
         select(BadgeStatusList)
         .where(BadgeStatusList.id == award.status_list_id)
         .with_for_update()
     ).one()
+    already = award.revoked
     bits = status_list.Bitstring(row.size, row.bits)
     bits.set(award.status_index, True)
     row.bits = bytes(bits.bytes)
-    award.revoked_at = utcnow()
-    award.revocation_reason = reason.strip()
+    if not already:
+        award.revoked_at = utcnow()
+        award.revocation_reason = reason.strip()
     sign_status_list(row)
     db.session.flush()
-    event_log("badge_revoked", award=award.id, status_list=row.id)
-    return award
+    name = "badge_revoke_repeated" if already else "badge_revoked"
+    event_log(name, award=award.id, status_list=row.id)
+    return Revocation(award, row, already)
 
 
 def verdict(document: dict[str, Any], now: datetime | None = None) -> Verdict:

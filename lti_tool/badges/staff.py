@@ -34,13 +34,18 @@ def _course_awards(launch: Launch):
     )
 
 
-def _page(launch: Launch, error: str = "", status: int = 200):
+def _page(launch: Launch, error: str = "", status: int = 200, notice: str = ""):
     awards = db.session.scalars(
         _course_awards(launch).order_by(BadgeAward.issued_at.desc())
     ).all()
     notes = {a.id: credit.current_note(a.id) for a in awards}
     return render_template(
-        "badges/staff.html", launch=launch, awards=awards, notes=notes, error=error
+        "badges/staff.html",
+        launch=launch,
+        awards=awards,
+        notes=notes,
+        error=error,
+        notice=notice,
     ), status
 
 
@@ -81,7 +86,11 @@ def revoke(launch_id: str, award_id: str):
         return _page(
             launch, "Give a reason: it is shown on the public verification page.", 400
         )
-    issuance.revoke(award.id, reason)
+    done = issuance.revoke(award.id, reason)
     db.session.commit()
+    if done.already:
+        # A second tab or a resubmitted form: say so rather than "Revoked".
+        when = award.revoked_at.strftime("%Y-%m-%d")
+        return _page(launch, notice=f"This badge was already revoked on {when}.")
     event("badge_revoked_by_staff", award=award.id, staff=launch.person_id)
     return redirect(launch_url("badge_staff.course_awards", launch_id=launch.id), 303)

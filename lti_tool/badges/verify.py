@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pyld.jsonld import JsonLdError
 
 from lti_tool.badges.documents import DocumentLoader
 from lti_tool.badges.issuer_keys import Issuer
@@ -24,13 +25,19 @@ from lti_tool.badges.status_list import Bitstring
 
 StatusLookup = Callable[[str], dict[str, Any] | None]
 
+# What a stored document that is not what Pathmark signed can raise on the
+# way through JSON-LD and the checks below: it makes the credential invalid.
+MALFORMED = (JsonLdError, LookupError, TypeError, ValueError, AttributeError)
+
 
 @dataclass
 class Verdict:
     signature: bool = False
     status: str = "unknown"  # "active", "revoked" or "unknown"
-    dates: str = "valid"  # "valid", "expired" or "not yet valid"
+    dates: str = "valid"  # "valid", "expired", "not yet valid" or "unknown"
     problems: list[str] = field(default_factory=list)
+    # False when the document could not be read far enough to be checked.
+    readable: bool = True
 
     @property
     def valid(self) -> bool:
@@ -75,6 +82,11 @@ def check_signature(
         ok = verify(document, key, loader)
     except (ProofError, ValueError) as exc:
         return False, f"the proof cannot be checked: {exc}"
+    except JsonLdError:
+        return False, (
+            "the credential uses a JSON-LD context Pathmark does not hold, "
+            "so its content cannot be read or checked"
+        )
     return ok, "" if ok else "the signature does not match the content"
 
 
@@ -100,6 +112,26 @@ def _parse(value: str) -> datetime:
 
 
 def check(
+    document: Any,
+    issuer: Issuer,
+    loader: DocumentLoader,
+    status_lookup: StatusLookup,
+    now: datetime,
+) -> Verdict:
+    """Signature, dates and status; a malformed document is simply invalid."""
+    if not isinstance(document, dict):
+        return _unreadable("the stored credential is not a JSON object")
+    try:
+        return _check(document, issuer, loader, status_lookup, now)
+    except MALFORMED:
+        return _unreadable("the credential is malformed and cannot be checked")
+
+
+def _unreadable(problem: str) -> Verdict:
+    return Verdict(dates="unknown", problems=[problem], readable=False)
+
+
+def _check(
     document: dict[str, Any],
     issuer: Issuer,
     loader: DocumentLoader,
@@ -116,7 +148,7 @@ def check(
             verdict.dates = "not yet valid"
         if "validUntil" in document and now > _parse(document["validUntil"]):
             verdict.dates = "expired"
-    except ValueError:
+    except (ValueError, TypeError, AttributeError):
         verdict.dates = "expired"
         verdict.problems.append("the validity dates cannot be read")
 
@@ -135,7 +167,7 @@ def check(
     try:
         bits = Bitstring.decode(listing["credentialSubject"]["encodedList"])
         revoked = bits.get(int(status["statusListIndex"]))
-    except (KeyError, ValueError, IndexError, OSError):
+    except (KeyError, TypeError, ValueError, IndexError, OSError):
         verdict.problems.append("the status list cannot be read")
         return verdict
     verdict.status = "revoked" if revoked else "active"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
+from typing import Any
 from urllib.parse import urlencode
 
 import segno
@@ -22,11 +24,14 @@ from flask import (
 )
 from sqlalchemy import select
 
+from lti_tool import rubric_view
 from lti_tool.badges import credit, images, issuance, ob2
-from lti_tool.badges.documents import bundled
+from lti_tool.badges.documents import OB_V3, VC_V2, bundled
+from lti_tool.badges.verify import Verdict
 from lti_tool.db import db
+from lti_tool.events import event
 from lti_tool.launch_context import current_launch, launch_url
-from lti_tool.models import BadgeAward
+from lti_tool.models import BadgeAward, CredentialVersion, PathwayVersion
 from lti_tool.models.badges import KIND_CREDENTIAL, KIND_PATHWAY
 from lti_tool.roles import CourseRole
 
@@ -36,6 +41,8 @@ bp = Blueprint("badges", __name__)
 @bp.app_template_filter("sri_hex")
 def sri_hex(sri: str) -> str:
     """A ``sha256-<base64>`` digest in the hex form receipts and staff pages use."""
+    if not isinstance(sri, str):
+        return ""
     _, _, encoded = sri.partition("-")
     try:
         return base64.b64decode(encoded, validate=True).hex()
@@ -96,24 +103,47 @@ def status(list_id: int):
     return response
 
 
-def _summary(award: BadgeAward) -> dict:
-    """What the page shows: from the signed document, never from the LMS."""
-    doc = award.document
-    subject = doc["credentialSubject"]
-    achievement = subject["achievement"]
+def _mapping(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: Any) -> list[dict]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _summary(document: Any, verdict: Verdict) -> dict:
+    """What the page shows: the stored credential, read without trusting it.
+
+    The title is the name the issuer signed, shown only when the signature
+    holds; any part missing or of the wrong shape is left out, not a 500.
+    """
+    doc = _mapping(document)
+    subject = _mapping(doc.get("credentialSubject"))
+    achievement = _mapping(subject.get("achievement"))
     levels = {
-        lv["id"]: (rd["name"], lv["name"], lv.get("description", ""))
-        for rd in achievement.get("resultDescription", [])
-        for lv in rd["rubricCriterionLevel"]
+        lv.get("id"): (rd.get("name", ""), lv.get("name", ""), lv.get("description"))
+        for rd in _items(achievement.get("resultDescription"))
+        for lv in _items(rd.get("rubricCriterionLevel"))
     }
-    results = [levels[r["achievedLevel"]] for r in subject.get("result", [])]
+    results = [
+        levels[r.get("achievedLevel")]
+        for r in _items(subject.get("result"))
+        if r.get("achievedLevel") in levels
+    ]
+    issuer = doc.get("issuer")
+    name = doc.get("name")
+    signed = verdict.signature and isinstance(name, str) and name
     return {
         "doc": doc,
-        "achievement": achievement,
+        "title": name if signed else "Credential that could not be verified",
+        "achievement": {
+            **achievement,
+            "criteria": _mapping(achievement.get("criteria")),
+        },
         "results": results,
-        "evidence": doc.get("evidence", []),
-        "issuer": doc["issuer"],
-        "public_credit": subject.get("publicCredit"),
+        "evidence": _items(doc.get("evidence")),
+        "issuer": _mapping(issuer) or {"id": str(issuer or "")},
+        "public_credit": _mapping(subject.get("publicCredit")) or None,
     }
 
 
@@ -123,11 +153,22 @@ def verification_page(award_id: str):
     if _wants_json():
         return _json(award.document)
     verdict = issuance.verdict(award.document)
+    if not verdict.signature:
+        event(
+            "badge_verification_failed",
+            logging.WARNING,
+            award=award.id,
+            reason="unreadable" if not verdict.readable else "signature",
+        )
     return render_template(
         "badges/verify.html",
         award=award,
         verdict=verdict,
-        **_summary(award),
+        # Only what the signature vouches for is shown as the rubric.
+        signed_rubric=(
+            rubric_view.from_credential(award.document) if verdict.signature else None
+        ),
+        **_summary(award.document, verdict),
     )
 
 
@@ -165,6 +206,60 @@ def badge_image(kind: str, key: str):
     if award is None:
         abort(404)
     return Response(_image(award), mimetype="image/png")
+
+
+# Achievements ----------------------------------------------------------------
+
+
+def _achievement(kind: str, key: str, number: int) -> dict:
+    """The achievement a credential names by id, as the first award holds it.
+
+    Achievement ids appear only inside issued credentials, so an award of
+    that version always exists for an id seen in the wild.
+    """
+    version = {
+        KIND_CREDENTIAL: (CredentialVersion, BadgeAward.credential_version_id),
+        KIND_PATHWAY: (PathwayVersion, BadgeAward.pathway_version_id),
+    }
+    model, column = version[kind]
+    document = db.session.scalar(
+        select(BadgeAward.document)
+        .join(model, model.id == column)
+        .where(BadgeAward.kind == kind, BadgeAward.key == key, model.number == number)
+        .order_by(BadgeAward.issued_at)
+        .limit(1)
+    )
+    achievement = _mapping(_mapping(document).get("credentialSubject")).get(
+        "achievement"
+    )
+    if not isinstance(achievement, dict):
+        abort(404)
+    return achievement
+
+
+def _achievement_response(achievement: dict):
+    if _wants_json():
+        return _json({"@context": [VC_V2, OB_V3], **achievement})
+    return render_template(
+        "badges/achievement.html",
+        achievement={
+            **achievement,
+            "criteria": _mapping(achievement.get("criteria")),
+            "image": _mapping(achievement.get("image")),
+        },
+        levels=_items(achievement.get("resultDescription")),
+        alignments=_items(achievement.get("alignment")),
+    )
+
+
+@bp.get("/achievements/<key>/v<int:number>")
+def achievement(key: str, number: int):
+    return _achievement_response(_achievement(KIND_CREDENTIAL, key, number))
+
+
+@bp.get("/achievements/pathways/<key>/v<int:number>")
+def pathway_achievement(key: str, number: int):
+    return _achievement_response(_achievement(KIND_PATHWAY, key, number))
 
 
 # Open Badges 2.0 -----------------------------------------------------------

@@ -1,8 +1,13 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
-from lti_tool.models.admin import AdminUser
+from lti_tool.models.admin import AdminBootstrap, AdminLaunchSession, AdminUser
 from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
 from lti_tool.models.badges import BadgeAward, BadgePublicCredit, BadgeStatusList
+from lti_tool.models.calibration import (
+    CalibrationConsent,
+    CalibrationItem,
+    PracticeScoring,
+)
 from lti_tool.models.catalogue import (
     CourseCredential,
     Credential,
@@ -11,9 +16,11 @@ from lti_tool.models.catalogue import (
     Pathway,
     PathwayVersion,
 )
+from lti_tool.models.comment_bank import CommentEntry
 from lti_tool.models.courses import Course, Membership, Person, ResourceLink
 from lti_tool.models.evidence import (
     ActivityDeadline,
+    ActivityDeadlineChange,
     Artefact,
     MediaLink,
     ParticipantConsent,
@@ -27,6 +34,9 @@ from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
 
 __all__ = [
     "ActivityDeadline",
+    "ActivityDeadlineChange",
+    "AdminBootstrap",
+    "AdminLaunchSession",
     "AdminUser",
     "Artefact",
     "Assessment",
@@ -34,6 +44,9 @@ __all__ = [
     "BadgeAward",
     "BadgePublicCredit",
     "BadgeStatusList",
+    "CalibrationConsent",
+    "CalibrationItem",
+    "CommentEntry",
     "Course",
     "CourseCredential",
     "Credential",
@@ -52,6 +65,7 @@ __all__ = [
     "PathwayVersion",
     "Person",
     "PlatformKeySet",
+    "PracticeScoring",
     "Registration",
     "ResourceLink",
     "Submission",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import db, utcnow
+from lti_tool.models.courses import Person
+from lti_tool.models.platforms import Registration
 
 
 class AdminUser(db.Model):
@@ -34,3 +36,46 @@ class AdminUser(db.Model):
 
     def __repr__(self) -> str:
         return f"<AdminUser {self.id} {self.username}>"
+
+
+class AdminLaunchSession(db.Model):
+    """An admin session opened from a launch with the platform's admin role.
+
+    One row per redeemed ticket: ``ticket`` is unique, so a ticket used a
+    second time (a replay) cannot start another session. The session only
+    reaches the registration the launch came from.
+    """
+
+    __tablename__ = "admin_launch_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(64), unique=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"))
+    launch_id: Mapped[str | None] = mapped_column(
+        ForeignKey("launch.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    ended_at: Mapped[datetime | None] = mapped_column()
+
+    registration: Mapped[Registration] = relationship()
+    person: Mapped[Person] = relationship()
+
+
+class AdminBootstrap(db.Model):
+    """The one-time way in printed by the first ``lti-tool init``.
+
+    A single row (id 1) ever exists, so the code is issued once; only its
+    SHA-256 is kept. It stops working once used or expired.
+    """
+
+    __tablename__ = "admin_bootstrap"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()

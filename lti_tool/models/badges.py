@@ -3,7 +3,8 @@
 An award keeps the signed Open Badges 3.0 credential exactly as issued,
 its salt (the 2.0 assertion hashes the same email with it) and its bit in
 a status list. A status list keeps its bits and the signed list credential
-Pathmark serves, re-signed whenever a bit changes.
+Pathmark serves, re-signed whenever a bit changes, always under the URL
+and issuer it was first signed with.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class BadgeStatusList(db.Model):
     bits: Mapped[bytes] = mapped_column(LargeBinary)
     # The signed BitstringStatusListCredential as served.
     credential: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The list's URL and issuer DID from its first signing: re-signing keeps
+    # them, whatever base URL the re-signing process is configured with.
+    url: Mapped[str | None] = mapped_column(String(500))
+    issuer_did: Mapped[str | None] = mapped_column(String(500))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -90,7 +90,10 @@ class Artefact(db.Model):
     supervision: Mapped[str] = mapped_column(String(32), default="unsupervised")
     # "recording", "upload", "text" or "link": the evidence kind it meets.
     kind: Mapped[str] = mapped_column(String(16))
+    # Read from the file by Pathmark where the format allows; the hint is
+    # the browser's own figure, used only where the file says nothing.
     duration_seconds: Mapped[float | None] = mapped_column()
+    duration_hint_seconds: Mapped[float | None] = mapped_column()
     caption: Mapped[str] = mapped_column(Text, default="")
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     storage_key: Mapped[str] = mapped_column(String(255))
@@ -200,3 +203,21 @@ class ActivityDeadline(db.Model):
         ForeignKey("resource_link.id", ondelete="CASCADE"), primary_key=True
     )
     due_at: Mapped[datetime] = mapped_column()
+
+
+class ActivityDeadlineChange(db.Model):
+    """Who set (or, with no date, removed) an activity's due date, and when."""
+
+    __tablename__ = "activity_deadline_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resource_link_id: Mapped[int] = mapped_column(
+        ForeignKey("resource_link.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL")
+    )
+    due_at: Mapped[datetime | None] = mapped_column()
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    person: Mapped[Person | None] = relationship()

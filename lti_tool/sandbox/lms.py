@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from lti_tool.vocab import ContextRole
+from lti_tool.vocab import INSTITUTION, ContextRole
 
 HINT_LIFETIME = 300
 KEY_FILE = "sandbox_platform_key.pem"
@@ -173,12 +173,31 @@ def default_people() -> dict[str, Person]:
     }
 
 
-# The people the switch signs in as: a learner, the teacher who scores, and a
-# second teacher who verifies (moderation needs someone other than the assessor).
+def default_administrators() -> dict[str, Person]:
+    """Site administrators: not enrolled, so not in the roster or gradebook.
+
+    Like a Moodle site admin opening a course: the institution
+    Administrator role beside a course role.
+    """
+    admin = Person(
+        "sb-admin-1",
+        "Sam Admin",
+        "Sam",
+        "Admin",
+        "admin@sandbox.test",
+        (f"{INSTITUTION}#Administrator", ContextRole.INSTRUCTOR.value),
+    )
+    return {admin.user_id: admin}
+
+
+# The people the switch signs in as: a learner, the teacher who scores, a
+# second teacher who verifies (moderation needs someone other than the
+# assessor), and a site administrator.
 ACTING_AS = {
     "learner": "sb-learner-1",
     "teacher": "sb-teacher-1",
     "second-teacher": "sb-teacher-2",
+    "site-admin": "sb-admin-1",
 }
 
 
@@ -203,6 +222,7 @@ class SandboxLMS:
         self.course_id = course_id
         self.course_title = course_title
         self.people = default_people()
+        self.administrators = default_administrators()
         self.links: dict[str, Link] = {}
         self.lineitems: dict[str, LineItem] = {}
         # line item id -> user id -> the last score body accepted
@@ -263,7 +283,8 @@ class SandboxLMS:
     # Launch bookkeeping
 
     def acting_person(self, role: str) -> Person:
-        return self.people[ACTING_AS.get(role, ACTING_AS["learner"])]
+        user_id = ACTING_AS.get(role, ACTING_AS["learner"])
+        return self.people.get(user_id) or self.administrators[user_id]
 
     def issue_hint(
         self, user_id: str, link_id: str | None, multiple=True, single_use=True

@@ -4,8 +4,11 @@ and a strict AGS peer that an app's grade sync talks to."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+from tests import redis_server as redis_server_module
 from tests.ags_peer import AgsPeer
 from tests.grading_setup import CLIENT_ID, Clock
 from tests.integration.lms_client import LmsUser
@@ -61,3 +64,17 @@ def link_id(stack) -> str:
         "Sandbox activity", line_item={"scoreMaximum": 10, "label": "Sandbox"}
     )
     return link.link_id
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The session's private Redis server (see tests/redis_server.py)."""
+    try:
+        server = redis_server_module.start()
+    except redis_server_module.RedisUnavailable as exc:
+        message = f"Redis tests need a server: {exc}"
+        if os.environ.get(redis_server_module.REQUIRE) == "1":
+            pytest.fail(f"{message} ({redis_server_module.REQUIRE}=1)", pytrace=False)
+        pytest.skip(message)
+    yield server
+    server.stop()

@@ -31,6 +31,7 @@ from lti_tool import catalogue, create_app
 from lti_tool.badges import credit, issuance
 from lti_tool.badges.multikey import did_key_method
 from lti_tool.badges.proof import SigningKey, sign
+from lti_tool.cli import main
 from lti_tool.db import db, upgrade_schema, utcnow
 from lti_tool.models import BadgeAward
 from tests import badge_helpers as h
@@ -208,3 +209,40 @@ def test_independent_verifier_accepts_ours_and_catches_changes(served):
     # Signed with the key before the rotation; superseded by the re-issue.
     assert after["before_rotation"]["signature"] is True
     assert after["before_rotation"]["revocation"] is False
+
+
+def test_a_list_revoked_under_another_base_url_still_verifies(served):
+    """The CLI run with another base URL re-signs the list as it was issued."""
+    app, command, folder = served
+    with app.app_context():
+        learner = h.person()
+        h.release(learner.id, h.credential().id)
+        db.session.commit()
+        award_id = db.session.scalars(db.select(BadgeAward.id)).one()
+    elsewhere = create_app(
+        {
+            "database_url": f"sqlite:///{folder / 'pathmark.db'}",
+            "instance_path": str(folder / "instance"),
+            "keys_dir": str(folder / "keys"),
+            "base_url": "http://cli-host.invalid:5000",
+            "badge_did_method": app.config["BADGE_DID_METHOD"],
+            "log_level": "WARNING",
+        }
+    )
+    done = elsewhere.test_cli_runner().invoke(
+        main, ["awards", "revoke", award_id, "--reason", "Issued in error"]
+    )
+    assert done.exit_code == 0, done.output
+    with elsewhere.app_context():
+        db.engine.dispose()
+    with app.app_context():
+        award = db.session.get(BadgeAward, award_id)
+        documents = {
+            "revoked": award.document,
+            "status": issuance.status_document(award.status_list_id),
+        }
+
+    results = run_verifier(command, folder, documents)
+    assert results["status"]["signature"] is True, results["status"]
+    assert results["revoked"]["signature"] is True, results["revoked"]
+    assert results["revoked"]["revocation"] is False, results["revoked"]

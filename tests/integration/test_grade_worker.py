@@ -1,4 +1,4 @@
-"""The worker as its own process, killed mid-send; the in-process worker."""
+"""The huey worker as its own process, killed mid-send; the in-process one."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 from sqlalchemy import select
 
 from lti_tool.db import db
-from lti_tool.grading import start_worker_thread
+from lti_tool.grade_jobs import jobs
 from lti_tool.models import ScoreDelivery
 from tests.grading_setup import release, seed
 
@@ -67,7 +67,7 @@ def test_worker_killed_between_sending_and_recording(app, settings, peer, sync):
 
 def test_in_process_worker_sends_while_the_app_runs(app, peer, sync):
     app.config["GRADE_POLL_SECONDS"] = 0.05
-    stop = start_worker_thread(app)
+    consumer = jobs(app).start_in_process()
     try:
         with app.app_context():
             s = seed(peer)
@@ -83,4 +83,4 @@ def test_in_process_worker_sends_while_the_app_runs(app, peer, sync):
 
             assert wait_for(recorded, 10)
     finally:
-        stop.set()
+        consumer.stop(graceful=True)

@@ -413,6 +413,7 @@ def test_queue_buckets_counts_and_course_boundary(scene):
     assert found.counts == {
         "to_assess": 1,
         "to_moderate": 1,
+        "with_moderator": 0,
         "to_release": 0,
         "returned": 0,
         "released": 0,

@@ -6,6 +6,7 @@ import pytest
 
 from lti_tool import catalogue, catalogue_io
 from lti_tool.authoring_form import values_from_data
+from lti_tool.authoring_rebase import base_values
 from lti_tool.catalogue import normalised as _normalised
 from lti_tool.db import db
 from lti_tool.models import Credential, CredentialDraft
@@ -34,6 +35,13 @@ def form(values, token, action="publish", original_key=""):
 
 def new_values(**changes):
     return values_from_data(_normalised(definition_data(**changes)))
+
+
+def base(app, key, course_id=None):
+    """The hidden fields an edit page carries: the version it started from."""
+    with app.app_context():
+        current = catalogue.current_version(key, course_id)
+        return base_values(current.id, current.digest)
 
 
 def test_learner_gets_the_not_for_your_role_page(platform, client, cookieless):
@@ -115,7 +123,7 @@ def test_editing_a_published_credential_makes_a_new_version(
     edit = cookieless.get(f"/catalogue/{launch_id}/credentials/new-one/edit?lt={token}")
     assert edit.status_code == 200
     assert 'value="new-one" readonly' in edit.get_data(as_text=True)
-    changed = new_values(key="new-one", title="Second title")
+    changed = new_values(key="new-one", title="Second title") | base(app, "new-one")
     posted = cookieless.post(url, data=form(changed, token, original_key="new-one"))
     assert posted.status_code == 303
     with app.app_context():
@@ -197,6 +205,7 @@ def test_course_staff_edit_makes_a_course_copy(
     with app.app_context():
         tool = catalogue.credential("pass-it-on")
         values = values_from_data(catalogue.current_of(tool).definition)
+    values |= base(app, "pass-it-on", 1)
     values["title"] = "Pass it on (our course)"
     posted = cookieless.post(
         f"/catalogue/{launch_id}/edit",

@@ -205,7 +205,9 @@ def test_did_key_rotation_keeps_old_awards_checkable_after_revocation(settings):
         assert issuance.badges().issuer().did != old_did
         issuance.revoke(old.id, "Issued in error")
         listing = issuance.status_document(old.status_list_id)
-        assert listing["issuer"] != old_did
+        # The list keeps the DID it was issued under, signed by that DID's key.
+        assert listing["issuer"] == old_did
+        assert listing["proof"][0]["verificationMethod"].startswith(old_did + "#")
         verdict = issuance.verdict(old.document)
         assert verdict.signature and verdict.status == "revoked", verdict.problems
         db.engine.dispose()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs, urlsplit
 
+from lti_tool import catalogue
 from lti_tool.badges import images, issuance
+from lti_tool.badges.canonical import checked_expansion
 from lti_tool.badges.multikey import public_key_from_multikey
 from lti_tool.badges.proof import verify
 from lti_tool.cli import main
@@ -212,10 +214,63 @@ def test_staff_revoke_from_the_activity_page(app, client, platform):
     )
     assert done.status_code == 303
     assert "Wrong learner" in client.get(f"/credentials/{ours}").get_data(as_text=True)
+    # A resubmitted form (another tab) says so instead of "Revoked" again.
+    again = client.post(
+        f"{path}/awards/{ours}/revoke?{query}", data={"reason": "Other reason"}
+    )
+    html = again.get_data(as_text=True)
+    assert again.status_code == 200 and "already revoked on" in html
+    assert 'data-notice="already-revoked"' in html
     with app.app_context():
         assert db.session.get(BadgeAward, ours).revoked
+        assert db.session.get(BadgeAward, ours).revocation_reason == "Wrong learner"
         assert not db.session.get(BadgeAward, foreign).revoked
 
     # A learner's token does not open the staff page.
     lpath, lquery = _launch_path(learner_launch)
     assert client.get(f"{lpath}/awards?{lquery}").status_code != 200
+
+
+def test_achievement_ids_inside_credentials_resolve(app, client):
+    with app.app_context():
+        learner = h.person()
+        first = h.credential("intro-yourself", title="Introduce yourself")
+        second = h.credential("buy-or-return", title="Buy, book or return")
+        catalogue.save_pathway(
+            {
+                "key": "everyday-speaker",
+                "title": "Everyday Speaker (A2)",
+                "description": "Two spoken A2 credentials.",
+                "credentials": ["intro-yourself", "buy-or-return"],
+            }
+        )
+        h.release(learner.id, first.id)
+        h.release(learner.id, second.id, assessment_id=2)
+        db.session.commit()
+        docs = [a.document for a in db.session.scalars(db.select(BadgeAward))]
+    achievements = [d["credentialSubject"]["achievement"] for d in docs]
+    assert {urlsplit(a["id"]).path for a in achievements} >= {
+        "/achievements/intro-yourself/v1",
+        "/achievements/pathways/everyday-speaker/v1",
+    }
+    for signed in achievements:
+        path = urlsplit(signed["id"]).path
+        as_json = client.get(path, headers=LD)
+        assert as_json.status_code == 200 and as_json.mimetype == "application/ld+json"
+        body = as_json.get_json()
+        assert body["id"] == signed["id"] and body["name"] == signed["name"]
+        assert "https://www.w3.org/ns/credentials/v2" in body["@context"]
+        with app.app_context():
+            # Every term is defined: JSON-LD expansion drops nothing.
+            checked_expansion(body, issuance.badges().loader)
+        page = client.get(path)
+        html = page.get_data(as_text=True)
+        assert page.mimetype == "text/html" and signed["name"] in html
+    intro = client.get("/achievements/intro-yourself/v1").get_data(as_text=True)
+    assert "What is judged" in intro and "CEFR" in intro
+    for missing in (
+        "/achievements/intro-yourself/v2",
+        "/achievements/no-such/v1",
+        "/achievements/pathways/no-such/v1",
+    ):
+        assert client.get(missing).status_code == 404

@@ -113,7 +113,16 @@ def test_institution_roles_are_recognised():
 
 def test_platform_admin_comes_from_system_or_institution_roles_only():
     assert is_platform_admin([f"{SYSTEM}#Administrator"])
+    assert is_platform_admin([f"{SYSTEM}#SysAdmin"])  # Canvas site admins
     assert is_platform_admin([f"{INSTITUTION}#Administrator"])
+    assert is_platform_admin([f" {INSTITUTION}#Administrator "])
+    # The LTI 1.1 URN forms.
+    assert is_platform_admin(["urn:lti:sysrole:ims/lis/SysAdmin"])
+    assert is_platform_admin(["urn:lti:instrole:ims/lis/Administrator"])
+    assert not is_platform_admin([f"{SYSTEM}#User", f"{INSTITUTION}#Faculty"])
+    assert not is_platform_admin([f"{SYSTEM}#administrator"])
+    assert not is_platform_admin([f"{MEMBERSHIP}/Administrator#Administrator"])
+    assert not is_platform_admin(["urn:lti:role:ims/lis/Administrator"])
     assert not is_platform_admin([ContextRole.ADMINISTRATOR.value])
     assert not is_platform_admin(["Administrator"])
     assert not is_platform_admin(None)

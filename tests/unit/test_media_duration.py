@@ -1,0 +1,113 @@
+"""Recording length read from the stored file, format by format."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from lti_tool.media_duration import measure
+from lti_tool.storage import content_key
+from lti_tool.storage.local import LocalStore
+from tests import media_samples
+from tests import recording_samples as rec
+
+
+class CountingStore(LocalStore):
+    """A local store that counts the bytes each measurement pulls."""
+
+    pulled = 0
+    biggest_chunk = 0
+
+    def read(self, key, start=0, end=None):
+        for chunk in super().read(key, start, end):
+            self.pulled += len(chunk)
+            self.biggest_chunk = max(self.biggest_chunk, len(chunk))
+            yield chunk
+
+
+@pytest.fixture
+def store(tmp_path):
+    return CountingStore(tmp_path / "artefacts")
+
+
+def stored(store, data: bytes) -> str:
+    key = content_key(hashlib.sha256(data).hexdigest())
+    pending = store.begin()
+    pending.write(data)
+    pending.commit(key)
+    return key
+
+
+def seconds(store, data: bytes, media_type: str):
+    return measure(store, stored(store, data), len(data), media_type)
+
+
+def test_wav_length_from_data_size_and_byte_rate(store):
+    assert seconds(store, media_samples.wav(2.5, rate=8000), "audio/wav") == 2.5
+
+
+def test_wav_streamed_with_an_unset_data_size_counts_to_the_end(store):
+    data = bytearray(media_samples.wav(1.0, rate=8000))
+    at = data.index(b"data")
+    data[at + 4 : at + 8] = b"\xff\xff\xff\xff"
+    assert seconds(store, bytes(data), "audio/wav") == 1.0
+
+
+def test_opus_length_is_last_granule_less_pre_skip_at_48_khz(store):
+    assert seconds(store, rec.opus(3.25), "audio/ogg") == 3.25
+
+
+def test_vorbis_skips_a_last_page_without_a_time(store):
+    assert seconds(store, rec.vorbis(2.0, rate=44_100), "audio/ogg") == 2.0
+
+
+@pytest.mark.parametrize("version", [0, 1])
+def test_m4a_length_from_the_movie_header(store, version):
+    data = rec.mp4(4.5, version=version)
+    assert seconds(store, data, "audio/mp4") == 4.5
+    # Box headers only: the media data in between is never read.
+    assert store.pulled < 1024 < len(data)
+
+
+def test_fragmented_mp4_uses_the_fragment_duration(store):
+    assert seconds(store, rec.fragmented_mp4(7.2), "video/mp4") == 7.2
+
+
+def test_webm_from_mediarecorder_walks_to_the_last_block(store):
+    data = rec.webm(2.5)
+    assert b"\x44\x89" not in data  # no Duration element, as Chrome writes
+    assert seconds(store, data, "audio/webm") == 2.5
+
+
+def test_webm_with_a_duration_element_uses_it(store):
+    assert seconds(store, rec.webm(1.0, declared=6.0), "video/webm") == 6.0
+
+
+def test_webm_long_take_streams_in_store_chunks(store):
+    data = rec.webm(600.0)  # ten minutes of 20 ms frames
+    assert len(data) > 1024 * 1024  # more than one chunk of the store
+    assert seconds(store, data, "audio/webm") == 600.0
+    assert store.biggest_chunk <= 1024 * 1024
+
+
+def test_truncated_webm_counts_the_blocks_that_arrived(store):
+    data = rec.webm(5.0)
+    assert seconds(store, data[: len(data) // 2 + 7], "audio/webm") == pytest.approx(
+        2.5, abs=0.05
+    )
+
+
+@pytest.mark.parametrize(
+    "data, media_type",
+    [
+        (media_samples.webm(), "audio/webm"),  # header and filler, no blocks
+        (b"OggS" + bytes(100), "audio/ogg"),
+        (b"RIFF\x00\x00\x00\x00WAVEjunk", "audio/wav"),
+        (rec.box(b"ftyp", b"M4A ") + rec.box(b"mdat", bytes(10)), "audio/mp4"),
+        (b"\xff\xfb\x90\x00" + bytes(500), "audio/mpeg"),  # MP3: not read
+        (b"%PDF-1.4\n", "application/pdf"),
+    ],
+)
+def test_unknown_or_unreadable_length_is_none(store, data, media_type):
+    assert seconds(store, data, media_type) is None
