@@ -19,6 +19,11 @@ served over HTTP, from this process. Both targets get the same client work
 Prints round trips per second, p50 and p99 latency per target, and the
 ratio of throughputs (the issue's target: at least 0.6, p99 under 50 ms).
 Figures are also written to benchmarks/results/launch.json.
+
+``--profile N`` measures nothing: it runs N round trips through Pathmark
+in this process (Flask's test client, the same temporary instance and
+platform) under cProfile, and prints the SQL statements of one round trip
+and where the time went.
 """
 
 from __future__ import annotations
@@ -311,6 +316,27 @@ class Figures:
     p99_ms: float
     round_trips: int
     errors: int
+    # Server CPU (master and workers) per completed round trip.
+    server_cpu_ms: float | None = None
+
+
+def server_cpu_seconds(pid: int) -> float | None:
+    """CPU time used so far by a gunicorn master and its workers (Linux /proc).
+
+    Unlike throughput, this barely moves when other programs share the
+    machine, so it compares the two servers' own cost on a busy machine.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0
+        for each in [pid, *map(int, children)]:
+            # utime and stime are fields 14 and 15, after the "(name)" field.
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total / tick
 
 
 def measure(kind, server, pem, launch_url, clients, seconds, warm_up) -> Figures:
@@ -319,6 +345,7 @@ def measure(kind, server, pem, launch_url, clients, seconds, warm_up) -> Figures
     # A warm-up phase (key sets fetched, workers' caches filled), then the
     # measured one; only the last phase's figures are kept.
     for phase_seconds in (warm_up, seconds):
+        cpu_before = server_cpu_seconds(server.process.pid)
         start = time.time() + 1.0
         stop = start + phase_seconds
         processes = [
@@ -331,6 +358,7 @@ def measure(kind, server, pem, launch_url, clients, seconds, warm_up) -> Figures
         for process in processes:
             process.start()
         gathered = [results.get(timeout=phase_seconds + 120) for _ in processes]
+        cpu_after = server_cpu_seconds(server.process.pid)
         for process in processes:
             process.join()
     latencies = [t for lat, _, _ in gathered for t in lat]
@@ -341,6 +369,10 @@ def measure(kind, server, pem, launch_url, clients, seconds, warm_up) -> Figures
     if len(latencies) < 2:
         raise RuntimeError(f"{kind}: fewer than two round trips completed")
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    # Workers may still answer a request begun before the stop; included.
+    cpu_ms = None
+    if cpu_before is not None and cpu_after is not None:
+        cpu_ms = (cpu_after - cpu_before) * 1000 / len(latencies)
     return Figures(
         name=kind,
         per_second=len(latencies) / seconds,
@@ -348,7 +380,70 @@ def measure(kind, server, pem, launch_url, clients, seconds, warm_up) -> Figures
         p99_ms=cuts[98] * 1000,
         round_trips=len(latencies),
         errors=errors,
+        server_cpu_ms=cpu_ms,
     )
+
+
+def profile(rounds: int, pem: bytes, jwks_url: str, folder: Path) -> None:
+    """Round trips in this process under cProfile; print statements and time."""
+    import cProfile
+    import pstats
+
+    from sqlalchemy import event
+
+    port = free_port()
+    os.environ.update(prepare_pathmark(folder, jwks_url, port))
+    from lti_tool import create_app
+    from lti_tool.db import db
+
+    app = create_app()
+    client = app.test_client(use_cookies=False)
+    platform = Platform(pem, f"http://{HOST}:{port}/lti/launch")
+    rng = random.Random(0)
+
+    def round_trip() -> None:
+        sub = f"learner-{rng.randrange(LEARNERS)}"
+        hint = f"course-{rng.randrange(COURSES)}"
+        login = client.get(
+            "/lti/login",
+            query_string={
+                "iss": ISSUER,
+                "client_id": CLIENT_ID,
+                "login_hint": sub,
+                "lti_message_hint": hint,
+                "target_link_uri": platform.launch_url,
+            },
+        )
+        form = platform.authorize(login.headers["Location"], sub, hint)
+        cookie = login.headers["Set-Cookie"].split(";", 1)[0]
+        launch = client.post("/lti/launch", data=form, headers={"Cookie": cookie})
+        if launch.status_code != 303:
+            raise PlatformRefused(f"launch answered {launch.status_code}")
+
+    for _ in range(max(50, rounds // 4)):  # caches filled, rows stored
+        round_trip()
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()[:4]))
+
+    event.listen(engine, "before_cursor_execute", record)
+    round_trip()
+    event.remove(engine, "before_cursor_execute", record)
+    print(f"SQL statements in one repeat round trip: {len(statements)}")
+    for statement in statements:
+        print(f"  {statement} ...")
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(rounds):
+        round_trip()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(15)
 
 
 def main() -> int:
@@ -356,6 +451,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warm-up", type=float, default=3.0)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        help="profile N round trips in this process instead of measuring",
+    )
     args = parser.parse_args()
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -368,6 +469,13 @@ def main() -> int:
     public_jwk.update({"kid": KID, "alg": "RS256", "use": "sig"})
     jwks = serve_jwks(public_jwk)
     jwks_url = f"http://{HOST}:{jwks.server_address[1]}/jwks"
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="pathmark-profile-") as tmp:
+            try:
+                profile(args.profile, pem, jwks_url, Path(tmp))
+            finally:
+                jwks.shutdown()
+        return 0
 
     servers: list[Server] = []
     figures: list[Figures] = []
@@ -440,7 +548,10 @@ def report(figures: list[Figures], args) -> None:
         f"Launch benchmark: {os.cpu_count()} CPUs, gunicorn {WORKERS} sync workers, "
         f"{args.clients} concurrent clients, {args.seconds:g} s each"
     )
-    print(f"{'':32}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'n':>8}{'errors':>8}")
+    print(
+        f"{'':32}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'n':>8}{'errors':>8}"
+        f"{'server CPU ms':>15}"
+    )
     labels = {
         "baseline": "baseline (RS256 verify + insert)",
         "pathmark": "Pathmark login + launch",
@@ -449,9 +560,16 @@ def report(figures: list[Figures], args) -> None:
         print(
             f"{labels[f.name]:32}{f.per_second:9.1f}{f.p50_ms:9.1f}{f.p99_ms:9.1f}"
             f"{f.round_trips:8d}{f.errors:8d}"
+            + (f"{f.server_cpu_ms:15.2f}" if f.server_cpu_ms is not None else "")
         )
     print(f"throughput ratio Pathmark/baseline: {ratio:.2f} (target >= 0.6)")
     print(f"Pathmark p99: {tool.p99_ms:.1f} ms (target < 50 ms)")
+    if base.server_cpu_ms and tool.server_cpu_ms:
+        print(
+            "server CPU per round trip, baseline/Pathmark: "
+            f"{base.server_cpu_ms / tool.server_cpu_ms:.2f} "
+            "(steadier than throughput on a shared machine)"
+        )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "launch.json").write_text(

@@ -41,7 +41,11 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"] or (
         "sqlite:///" + str(Path(app.instance_path) / "pathmark.db")
     )
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    # A server can drop idle connections; an SQLite file cannot, and a ping
+    # per request there is pure cost.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_pre_ping": not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    }
     app.config["SESSION_COOKIE_SECURE"] = config["BASE_URL"].startswith("https://")
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     app.config["PREFERRED_URL_SCHEME"] = config["BASE_URL"].split(":", 1)[0]
@@ -77,6 +81,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         deep_linking,
         errors,
         evidence_views,
+        gradebook_comment,
         grading_views,
         health,
         launch,
@@ -99,6 +104,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(receipt_views.bp)
     evidence_views.init_app(app)
     app.register_blueprint(grading_views.bp)
+    app.register_blueprint(gradebook_comment.bp)
 
     from lti_tool import admin, admin_entry, setup_pages
 

@@ -23,6 +23,8 @@ def _format_value(value: Any) -> str:
 
 def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log ``event=<name> key=value ...`` on the ``pathmark`` logger."""
+    if not logger.isEnabledFor(level):
+        return
     parts = [f"event={name}"]
     parts += [f"{k}={_format_value(v)}" for k, v in fields.items() if v is not None]
     logger.log(level, " ".join(parts))

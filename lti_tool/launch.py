@@ -22,12 +22,12 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Row
 
-from lti_tool import registration as registrations
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
-from lti_tool.launch_records import record_launch
+from lti_tool.launch_records import RecordedLaunch, record_launch
 from lti_tool.launch_session import TOKEN_PARAM
 from lti_tool.launch_validation import IdTokenLaunch
 from lti_tool.models import Launch, LoginState, Registration
@@ -63,12 +63,28 @@ def cookies_secure() -> bool:
     return base.startswith("https://") or host in {"localhost", "127.0.0.1"}
 
 
-def _resolve_registration(issuer: str, client_id: str | None) -> Registration:
+_reg = Registration.__table__
+# Built once, so each is compiled once: what a login needs of a registration.
+_LOGIN_REGISTRATIONS = select(_reg.c.id, _reg.c.client_id, _reg.c.auth_login_url).where(
+    _reg.c.issuer == bindparam("issuer")
+)
+_LOGIN_REGISTRATION = _LOGIN_REGISTRATIONS.where(
+    _reg.c.client_id == bindparam("client_id")
+)
+_INSERT_LOGIN_STATE = insert(LoginState.__table__)
+
+
+def _resolve_registration(issuer: str, client_id: str | None) -> Row:
+    connection = db.session.connection()
     if client_id:
-        reg = registrations.find_registration(issuer, client_id)
+        reg = connection.execute(
+            _LOGIN_REGISTRATION, {"issuer": issuer, "client_id": client_id}
+        ).first()
     else:
         # The spec lets platforms omit client_id when one suffices.
-        candidates = registrations.registrations_for_issuer(issuer)
+        candidates = connection.execute(
+            _LOGIN_REGISTRATIONS.limit(2), {"issuer": issuer}
+        ).all()
         if len(candidates) > 1:
             raise LaunchRefused(Reason.AMBIGUOUS_REGISTRATION, issuer=issuer)
         reg = candidates[0] if candidates else None
@@ -109,20 +125,21 @@ def login() -> Response:
 
     storage_target = params.get("lti_storage_target") or None
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    # Read before the commit, which expires loaded rows (a reload costs a query).
     reg_id, client_id, auth_login_url = reg.id, reg.client_id, reg.auth_login_url
     storage_origin = origin_of(auth_login_url) if storage_target else None
-    db.session.add(
-        LoginState(
-            state=state,
-            nonce=nonce,
-            registration_id=reg_id,
-            target_link_uri=target,
-            storage_target=storage_target,
-            storage_origin=storage_origin,
-            login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
-            created_at=utcnow(),
-        )
+    db.session.connection().execute(
+        _INSERT_LOGIN_STATE,
+        {
+            "state": state,
+            "nonce": nonce,
+            "registration_id": reg_id,
+            "target_link_uri": target,
+            "storage_target": storage_target,
+            "storage_origin": storage_origin,
+            "login_params": {k: params[k] for k in LOGIN_PARAMS if params.get(k)},
+            "created_at": utcnow(),
+            "used_at": None,
+        },
     )
     db.session.commit()
 
@@ -198,20 +215,20 @@ def launch() -> Response:
         )
 
     svc = services()
-    validated = IdTokenLaunch(
+    checks = IdTokenLaunch(
         params, svc.tool_conf, svc.platform_keys, svc.policy, secure=request.is_secure
-    ).run()
+    )
+    validated = checks.run()
     state = validated.login.state
 
     bound = request.cookies.get(STATE_COOKIE_PREFIX + state) == state
     if not bound and not validated.login.storage_target:
-        # The browser withheld the cookie: keep the state unused, offer a
-        # top-level window where cookies work.
-        db.session.rollback()
+        # The browser withheld the cookie: the state stays unused (nothing
+        # was written); offer a top-level window where cookies work.
         event(
             "launch.needs_window",
-            registration=validated.registration.id,
-            deployment=validated.deployment.id,
+            registration=validated.registration_id,
+            deployment=validated.deployment_id,
         )
         login_params = dict(validated.login.login_params or {})
         login_params[NEW_WINDOW_PARAM] = "1"
@@ -223,8 +240,12 @@ def launch() -> Response:
             status=200,
         )
 
-    launch_row = record_launch(validated, pending_state=None if bound else state)
-    accepted = _accepted(launch_row)  # read before the commit expires the row
+    # Everything was read during validation; writing from the state update
+    # to the commit holds the database's write lock as briefly as possible.
+    checks.use_state()
+    accepted = _accepted(
+        record_launch(validated, pending_state=None if bound else state)
+    )
     db.session.commit()
 
     if not bound:
@@ -273,7 +294,7 @@ def confirm_storage() -> Response:
     return _after_launch(accepted)
 
 
-def _accepted(launch_row: Launch) -> dict[str, str | int | None]:
+def _accepted(launch_row: Launch | RecordedLaunch) -> dict[str, str | int | None]:
     """The ids a launch is logged with and redirected by, as plain values."""
     return {
         "launch": launch_row.id,

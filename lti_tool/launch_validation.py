@@ -6,7 +6,9 @@ steps it leaves weak: state and nonce are looked up in the database and
 used once (any worker can serve the launch), the signature check verifies
 audience and issuer with clock-skew leeway, the platform key set is shared
 and refetched on an unknown kid, and unknown deployments follow a policy.
-Each step fails with its own :class:`~lti_tool.refusals.Reason`.
+Each step fails with its own :class:`~lti_tool.refusals.Reason`. The rows
+the steps check are read together, in one query
+(:mod:`lti_tool.launch_lookup`).
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from pylti1p3.exception import LtiException
 from pylti1p3.message_launch import MessageLaunch
 from pylti1p3.request import Request
 from pylti1p3.session import SessionService
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.engine import Row
 
 from lti_tool import registration as registrations
 from lti_tool.db import db, utcnow
+from lti_tool.launch_lookup import LaunchRows, LoginRecord, find_launch_rows
 from lti_tool.models import Deployment, LoginState, Registration
 from lti_tool.platform_keys import KeySetError, PlatformKeys
 from lti_tool.refusals import LaunchRefused, Reason
@@ -33,6 +37,16 @@ from lti_tool.vocab import Claim, MessageType
 
 SUPPORTED_MESSAGES = {MessageType.RESOURCE_LINK, MessageType.DEEP_LINKING}
 SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512"]
+
+_login_table = LoginState.__table__
+# Built once, so it is compiled once; a Core statement, as no loaded row
+# needs syncing.
+_USE_STATE = (
+    update(_login_table)
+    .where(_login_table.c.state == bindparam("login_state"))
+    .where(_login_table.c.used_at.is_(None))
+    .values(used_at=bindparam("now", type_=_login_table.c.used_at.type))
+)
 
 
 @dataclass(frozen=True)
@@ -73,9 +87,12 @@ class _NoCookies(CookieService):
 @dataclass
 class ValidatedLaunch:
     claims: dict[str, Any]
-    registration: Registration
-    deployment: Deployment
-    login: LoginState
+    registration_id: int
+    # The deployment's row id, not the platform's deployment_id.
+    deployment_id: int
+    login: LoginRecord
+    # What is already stored of the person, course and link (LaunchRows).
+    known: Row
 
 
 class IdTokenLaunch(MessageLaunch):
@@ -95,18 +112,24 @@ class IdTokenLaunch(MessageLaunch):
             tool_conf,
             session_service=SessionService(request),
             cookie_service=_NoCookies(),
+            # Without one, pylti1p3 builds a new HTTP session per launch.
+            requests_session=platform_keys.http,
         )
         self.platform_keys = platform_keys
         self.policy = policy
-        self._reg_row: Registration | None = None
-        self._dep_row: Deployment | None = None
-        self._login: LoginState | None = None
+        self._rows: LaunchRows | None = None
+        self._dep_row: int | None = None
+        self._login: LoginRecord | None = None
 
     def _get_request_param(self, key: str) -> str:
         return self._request.get_param(key)
 
     def run(self) -> ValidatedLaunch:
-        """Validate every step and use the login state; raise LaunchRefused."""
+        """Validate every step; raise LaunchRefused.
+
+        Only reads: the caller marks the state used (:meth:`use_state`) in
+        the transaction that stores the launch.
+        """
         if not self._get_request_param("id_token"):
             raise LaunchRefused(Reason.MISSING_ID_TOKEN)
         if not self._get_request_param("state"):
@@ -131,13 +154,13 @@ class IdTokenLaunch(MessageLaunch):
                 raise self._annotate(
                     LaunchRefused(reason or Reason.MISSING_CLAIMS, str(exc))
                 ) from None
-        self._use_state()
-        assert self._reg_row and self._dep_row and self._login
+        assert self._rows and self._dep_row and self._login
         return ValidatedLaunch(
             claims=dict(self._jwt["body"]),
-            registration=self._reg_row,
-            deployment=self._dep_row,
+            registration_id=self._rows.registration_id,
+            deployment_id=self._dep_row,
             login=self._login,
+            known=self._rows.known,
         )
 
     def _annotate(self, refusal: LaunchRefused) -> LaunchRefused:
@@ -171,8 +194,10 @@ class IdTokenLaunch(MessageLaunch):
         if not isinstance(client_id, str) or not client_id:
             raise LaunchRefused(Reason.MISSING_CLAIMS, "no aud claim")
 
-        self._reg_row = registrations.find_registration(iss, client_id)
-        if self._reg_row is None:
+        self._rows = find_launch_rows(
+            iss, client_id, self._get_request_param("state"), body
+        )
+        if self._rows is None:
             raise LaunchRefused(
                 Reason.UNKNOWN_REGISTRATION,
                 "no registration",
@@ -183,14 +208,15 @@ class IdTokenLaunch(MessageLaunch):
         return self
 
     def validate_jwt_signature(self) -> IdTokenLaunch:
-        assert self._reg_row is not None
+        rows = self._rows
+        assert rows is not None
         header = self._jwt.get("header") or {}
         alg = header.get("alg")
         if alg not in SIGNING_ALGORITHMS:
             raise LaunchRefused(Reason.BAD_SIGNATURE, f"algorithm {alg!r} refused")
         try:
             key = self.platform_keys.key_for(
-                self._reg_row.key_set_url, header.get("kid"), alg
+                rows.key_set_url, header.get("kid"), alg, rows.keys_fetched_at
             )
         except KeySetError as exc:
             reason = (
@@ -205,8 +231,8 @@ class IdTokenLaunch(MessageLaunch):
                 self._get_id_token(),
                 key,
                 algorithms=[alg],
-                audience=self._reg_row.client_id,
-                issuer=self._reg_row.issuer,
+                audience=rows.client_id,
+                issuer=rows.issuer,
                 leeway=self.policy.leeway,
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]}
                 if self._jwt["body"].get("sub")
@@ -225,16 +251,15 @@ class IdTokenLaunch(MessageLaunch):
         return self
 
     def validate_state(self) -> IdTokenLaunch:
-        state = self._get_request_param("state")
-        login = db.session.get(LoginState, state)
+        assert self._rows is not None
+        login = self._rows.login
         if login is None:
             raise LaunchRefused(Reason.UNKNOWN_STATE, "state not found")
         if login.used_at is not None:
             raise LaunchRefused(Reason.REPLAYED_STATE, "state already used")
         if utcnow() - login.created_at > self.policy.state_max_age:
             raise LaunchRefused(Reason.STATE_EXPIRED, "state too old")
-        assert self._reg_row is not None
-        if login.registration_id != self._reg_row.id:
+        if login.registration_id != self._rows.registration_id:
             raise LaunchRefused(
                 Reason.UNKNOWN_STATE, "state belongs to another registration"
             )
@@ -251,34 +276,35 @@ class IdTokenLaunch(MessageLaunch):
         return self
 
     def validate_deployment(self) -> IdTokenLaunch:
-        assert self._reg_row is not None
+        rows = self._rows
+        assert rows is not None
         deployment_id = self._jwt["body"].get(Claim.DEPLOYMENT_ID)
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchRefused(Reason.MISSING_CLAIMS, "no deployment_id claim")
-        dep = registrations.find_deployment(self._reg_row, deployment_id)
-        if dep is None and self.policy.unknown_deployment == "pending":
-            registrations.add_deployment(
-                self._reg_row, deployment_id, Deployment.PENDING
-            )
+        status = rows.deployment_status
+        if status is None and self.policy.unknown_deployment == "pending":
+            reg = db.session.get(Registration, rows.registration_id)
+            assert reg is not None
+            registrations.add_deployment(reg, deployment_id, Deployment.PENDING)
             db.session.commit()
             raise LaunchRefused(
                 Reason.PENDING_DEPLOYMENT,
                 "recorded for approval",
                 shown=f"Deployment ID: {deployment_id}",
             )
-        if dep is None:
+        if status is None:
             raise LaunchRefused(
                 Reason.UNKNOWN_DEPLOYMENT,
                 "not registered",
                 shown=f"Deployment ID: {deployment_id}",
             )
-        if dep.status != Deployment.ACTIVE:
+        if status != Deployment.ACTIVE:
             raise LaunchRefused(
                 Reason.PENDING_DEPLOYMENT,
                 "awaiting approval",
                 shown=f"Deployment ID: {deployment_id}",
             )
-        self._dep_row = dep
+        self._dep_row = rows.deployment_row
         return self
 
     def validate_message(self) -> IdTokenLaunch:
@@ -306,18 +332,11 @@ class IdTokenLaunch(MessageLaunch):
                 )
         return self
 
-    def _use_state(self) -> None:
+    def use_state(self) -> None:
         """Mark the state used; only one request can win this update."""
         assert self._login is not None
-        result = db.session.execute(
-            update(LoginState)
-            .where(
-                LoginState.state == self._login.state,
-                LoginState.used_at.is_(None),
-            )
-            .values(used_at=utcnow())
-            # No loaded row needs syncing: the request ends after this launch.
-            .execution_options(synchronize_session=False)
+        result = db.session.connection().execute(
+            _USE_STATE, {"login_state": self._login.state, "now": utcnow()}
         )
         if result.rowcount != 1:
             db.session.rollback()

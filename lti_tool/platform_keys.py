@@ -42,10 +42,27 @@ class PlatformKeys:
         self._parsed: dict[tuple[str, datetime], dict[str, PyJWK]] = {}
         self._lock = threading.Lock()
 
-    def key_for(self, url: str, kid: str | None, alg: str) -> PyJWK:
-        """The platform key with this kid; refetch once if it is unknown."""
+    def key_for(
+        self,
+        url: str,
+        kid: str | None,
+        alg: str,
+        fetched_at: datetime | None = None,
+    ) -> PyJWK:
+        """The platform key with this kid; refetch once if it is unknown.
+
+        ``fetched_at``, the stored key set's fetch time read with other rows,
+        spares reading the row when this worker has already parsed that
+        very fetch and it is still fresh.
+        """
         if not kid:
             raise KeySetError("the token header has no kid")
+        if fetched_at is not None and utcnow() - fetched_at <= self.max_age:
+            with self._lock:
+                parsed = self._parsed.get((url, fetched_at))
+            key = parsed.get(kid) if parsed is not None else None
+            if key is not None:
+                return _check_algorithm(key, kid, alg)
         row = db.session.get(PlatformKeySet, url)
         now = utcnow()
         if row is None or now - row.fetched_at > self.max_age:
@@ -60,9 +77,7 @@ class PlatformKeys:
             key = self._parse(row).get(kid)
         if key is None:
             raise KeySetError(f"no key with kid {kid!r} in {url}")
-        if key.algorithm_name != alg:
-            raise KeySetError(f"key {kid!r} is for {key.algorithm_name}, not {alg}")
-        return key
+        return _check_algorithm(key, kid, alg)
 
     def _fetch(self, url: str, row: PlatformKeySet | None) -> PlatformKeySet:
         try:
@@ -115,6 +130,12 @@ class PlatformKeys:
                 del self._parsed[key]
             self._parsed[cache_key] = parsed
         return parsed
+
+
+def _check_algorithm(key: PyJWK, kid: str, alg: str) -> PyJWK:
+    if key.algorithm_name != alg:
+        raise KeySetError(f"key {kid!r} is for {key.algorithm_name}, not {alg}")
+    return key
 
 
 def _parse_jwk(jwk: Any) -> PyJWK | None:
