@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python benchmarks/assessment.py
 	$(BIN)/python benchmarks/grade_sync.py
 	$(BIN)/python benchmarks/mint.py
+	$(BIN)/python benchmarks/authoring_preview.py
 
 # The set-up guides' screenshots: Pathmark and the sandbox on 127.0.0.1,
 # Debian's chromium through Playwright, PNGs into docs/img/.

@@ -81,6 +81,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         deep_linking,
         errors,
         evidence_views,
+        gradebook_comment,
         grading_views,
         health,
         launch,
@@ -103,6 +104,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(receipt_views.bp)
     evidence_views.init_app(app)
     app.register_blueprint(grading_views.bp)
+    app.register_blueprint(gradebook_comment.bp)
 
     from lti_tool import admin, admin_entry, setup_pages
 

@@ -268,6 +268,7 @@ def add_artefact(
         kind=kind,
         size=artefact.size,
         media_type=artefact.media_type,
+        seconds=measured,
     )
     return artefact
 

@@ -18,6 +18,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import bindparam, func, select, tuple_, update
 
+from lti_tool import gradebook_comment
 from lti_tool import score_payloads as payloads
 from lti_tool.canvas_evidence import score_with_evidence
 from lti_tool.db import db
@@ -169,7 +170,7 @@ def on_release(sender: Any, event: ReleaseEvent, **_: Any) -> None:
     launch = _launch(event.launch_id, "release", event.assessment_id)
     if launch is None:
         return
-    comment = payloads.release_comment(event.levels, event.comment)
+    comment = gradebook_comment.for_release(event)
     try:
         score = payloads.release_score(event.score_given, event.score_maximum, comment)
     except payloads.ScoreError as exc:
@@ -266,6 +267,13 @@ def links_with_scores(link_id: int | None) -> list[ResourceLink]:
 
 def reap(now: datetime) -> int:
     """Rows whose worker's lease ran out go back to pending, in doubt."""
+    # Looked for first: a read takes no write lock, and there is seldom one.
+    expired = db.session.scalar(
+        select(Row.id).where(Row.status == Row.SENDING, Row.lease_until < now).limit(1)
+    )
+    if expired is None:
+        db.session.commit()
+        return 0
     result = db.session.execute(
         update(Row)
         .where(Row.status == Row.SENDING, Row.lease_until < now)
@@ -346,15 +354,16 @@ def order_checks(rows: list[Row]) -> dict[int, str]:
         )
     ).all()
     db.session.commit()
+    by_key: dict[tuple[int, int], list[Any]] = {}
+    for s in siblings:
+        by_key.setdefault((s.resource_link_id, s.person_id), []).append(s)
     live = (Row.PENDING, Row.SENDING, Row.SENT)
     found: dict[int, str] = {}
     for row in rows:
         mine = [
             s
-            for s in siblings
-            if (s.resource_link_id, s.person_id)
-            == (row.resource_link_id, row.person_id)
-            and s.id != row.id
+            for s in by_key.get((row.resource_link_id, row.person_id), ())
+            if s.id != row.id
         ]
         if any(s.timestamp > row.timestamp and s.status in live for s in mine):
             found[row.id] = "newer"

@@ -171,6 +171,7 @@ class GradeSync:
         retry_base: float,
         retry_cap: float,
         lease: timedelta,
+        batch: int = 10,
         clock: Callable[[], datetime] = utcnow,
         rng: Callable[[], float] = random.random,
     ):
@@ -180,6 +181,7 @@ class GradeSync:
         self.retry_base = retry_base
         self.retry_cap = retry_cap
         self.lease = lease
+        self.batch = batch
         self.clock = clock
         self.rng = rng
         # Detached registrations, read once per drain.
@@ -190,7 +192,7 @@ class GradeSync:
     def drain(
         self,
         limit: int | None = None,
-        batch: int = 10,
+        batch: int | None = None,
         on_backlog: Callable[[], None] | None = None,
     ) -> Counter[str]:
         """Send every due row once; counts of outcomes by reason.
@@ -202,6 +204,7 @@ class GradeSync:
         the caller can bring in more workers.
         """
         counts: Counter[str] = Counter()
+        batch = batch or self.batch
         outbox.reap(self.clock())
         self._registrations = {}
         first = True
@@ -381,6 +384,7 @@ def build(app: Flask, http: requests.Session, keyring) -> GradeSync:
         retry_base=cfg["GRADE_RETRY_BASE"],
         retry_cap=cfg["GRADE_RETRY_CAP"],
         lease=timedelta(seconds=cfg["GRADE_LEASE_SECONDS"]),
+        batch=cfg["GRADE_BATCH_SIZE"],
     )
     # Tokens and line items read the time through the sync, so tests and
     # the worker share one clock.

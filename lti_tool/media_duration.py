@@ -56,7 +56,7 @@ def measure(store: ArtefactStore, key: str, size: int, media_type: str) -> float
             seconds = webm_seconds(store.read(key))
         else:
             return None
-    except (struct.error, ValueError, ZeroDivisionError, OverflowError):
+    except (struct.error, IndexError, ValueError, ZeroDivisionError, OverflowError):
         return None
     if seconds is None or not math.isfinite(seconds) or not 0 <= seconds <= LONGEST:
         return None

@@ -21,8 +21,10 @@ RESULTS_MEDIA_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 CANVAS_SUBMISSION = "https://canvas.instructure.com/lti/submission"
 CANVAS = "canvas"
 
-# The comment a gradebook shows beside the score; platforms cut long ones.
-COMMENT_LIMIT = 500
+# The comment a gradebook shows beside the score. Moodle shows it as grade
+# feedback and Canvas as a submission comment; both take far more, but a
+# gradebook cell or the learner's grade page shows a line or two.
+COMMENT_LIMIT = 300
 TICK = timedelta(milliseconds=1)
 
 
@@ -114,20 +116,27 @@ def release_score(
     }
 
 
-def release_comment(levels: dict[str, int], summary: str = "", link: str = "") -> str:
-    """A one-line summary of the level per criterion, with a link back."""
-    parts = [summary.strip()] if summary.strip() else []
-    if levels:
-        each = ", ".join(f"{name} {level}" for name, level in levels.items())
-        parts.append(f"Level per criterion: {each}.")
-    if link:
-        parts.append(f"Feedback: {link}")
-    text = " ".join(parts)
-    if len(text) > COMMENT_LIMIT and link:
-        # Keep the link whole; shorten the summary in front of it.
-        room = COMMENT_LIMIT - len(link) - len(" Feedback: ") - 1
-        text = text[: max(room, 0)].rstrip() + "… Feedback: " + link
-    return text[:COMMENT_LIMIT]
+def release_comment(
+    levels: list[tuple[str, str]], summary: str = "", link: str = ""
+) -> str:
+    """The gradebook comment: outcome, level per criterion, link back.
+
+    ``levels`` are (criterion title, level name) pairs from the credential
+    version assessed. Gradebooks show a line or two of it, so past
+    ``COMMENT_LIMIT`` the criteria are cut short first; the summary (the
+    outcome and total) and the link stay whole.
+    """
+    head = " ".join(summary.split())
+    tail = f" Feedback: {link}" if link else ""
+    each = "; ".join(f"{title}: {level}" for title, level in levels)
+    middle = f" {each}." if each else ""
+    if len(head) + len(middle) + len(tail) > COMMENT_LIMIT:
+        room = COMMENT_LIMIT - len(head) - len(tail) - len(" …")
+        middle = f"{middle[:room].rstrip(' ;:,')} …" if room > 8 else ""
+    text = (head + middle).strip()
+    if len(text) + len(tail) > COMMENT_LIMIT:
+        text = text[: max(COMMENT_LIMIT - len(tail) - 1, 0)].rstrip() + "…"
+    return (text + tail).strip()
 
 
 def score_body(

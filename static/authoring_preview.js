@@ -29,6 +29,8 @@
   }
 
   function showProblems(name, problems) {
+    // A group's problems have their own place (showGroups).
+    if (document.querySelector('[data-errors-for~="' + name + '"]')) { return; }
     var id = "f-" + name.replace(/\./g, "-");
     var input = document.getElementById(id);
     var box = input && input.closest(".field");
@@ -53,6 +55,20 @@
     }
   }
 
+  // Problems with a group of inputs (a criterion's levels, the mastery
+  // rule) have one place each, marked with the names they collect.
+  function showGroups(errors) {
+    var spots = document.querySelectorAll("[data-errors-for]");
+    Array.prototype.forEach.call(spots, function (spot) {
+      var problems = [];
+      spot.dataset.errorsFor.split(" ").forEach(function (name) {
+        problems = problems.concat(errors[name] || []);
+      });
+      spot.textContent = problems.join("; ");
+      spot.hidden = !problems.length;
+    });
+  }
+
   function refresh() {
     var ticket = ++asked;
     panel.setAttribute("aria-busy", "true");
@@ -68,6 +84,7 @@
       Object.keys(touched).forEach(function (name) {
         showProblems(name, reply.errors[name]);
       });
+      showGroups(reply.errors);
       var waiting = Object.keys(reply.errors).length;
       say(waiting ? "Preview paused: " + waiting + " field(s) to fix."
                   : "Preview updated.");

@@ -4,7 +4,9 @@ The checks a public verification page states in plain words. The key comes
 from the proof's verification method: a ``did:key`` carries it; a
 ``did:web`` method must be one of this issuer's keys, current or retired.
 The method's DID must be the credential's issuer, so a credential re-signed
-with some other key does not pass as Pathmark's.
+with some other key does not pass as Pathmark's. A stored document of
+the wrong shape, or naming a context Pathmark does not ship, is reported
+as not verified, never raised to the page that shows it.
 """
 
 from __future__ import annotations

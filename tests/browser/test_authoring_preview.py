@@ -21,6 +21,16 @@ HOST_PAGE = """<!doctype html><title>Course</title>
 <iframe src="%s" style="width:%dpx;height:900px;border:0"></iframe>"""
 
 
+LEVEL_INPUTS = (
+    "label",
+    "descriptor",
+    "points",
+    "feedback-strength",
+    "feedback-next_step",
+    "feedback-practice",
+)
+
+
 class CoursePage:
     """The LMS course page: frames one URL at a given width."""
 
@@ -79,6 +89,19 @@ def test_preview_follows_typing_in_a_cookieless_iframe(
         expect(frame.locator("#f-title-error")).to_have_count(0)
         expect(title).not_to_have_attribute("aria-invalid", "true")
         expect(preview.locator("h3")).to_have_text("Back again")
+        # A problem with a group of inputs shows beside the group.
+        group = frame.locator('[data-errors-for="rubric.criteria.1.levels"]')
+        expect(group).to_be_hidden()
+        for j in (2, 3):
+            for name in LEVEL_INPUTS:
+                frame.locator(f"#f-rubric-criteria-1-levels-{j}-{name}").fill("")
+        expect(group).to_be_visible()
+        expect(group).to_contain_text("needs at least 3")
+        frame.locator("#f-rubric-criteria-1-levels-2-label").fill("Secure")
+        frame.locator("#f-rubric-criteria-1-levels-2-descriptor").fill("Good.")
+        frame.locator("#f-rubric-criteria-1-levels-2-points").fill("3")
+        expect(group).to_be_hidden()
+        expect(preview.locator("table.rubric")).to_have_count(1)
         # Nothing typed was lost to the round trips.
         expect(descriptor).to_have_value("Passes on every detail that matters")
 

@@ -148,7 +148,8 @@ def test_a_retry_gets_a_timer_at_the_platforms_retry_after(app, peer, queue):
     assert len(peer.accepted) == 1
 
 
-def test_a_backlog_brings_in_another_consumer(app, peer, queue):
+def test_a_backlog_brings_in_another_consumer(app, peer, queue, sync):
+    sync.batch = 10
     subs = [f"learner-{n}" for n in range(25)]
     released(app, peer, *subs)
     task = queue.huey.dequeue()

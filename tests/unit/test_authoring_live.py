@@ -95,7 +95,13 @@ def test_new_form_preview_waits_without_marking_fields(platform, client, cookiel
         as_text=True
     )
     assert "data-preview-waiting" in html
-    assert 'class="field-error"' not in html
+    assert "aria-invalid" not in html and "has-error" not in html
+    assert 'class="field-error" id' not in html
+    # Places for group problems are there for the live preview, hidden.
+    assert (
+        '<p class="field-error" data-errors-for="mastery" id="f-mastery" hidden>'
+        in html
+    )
 
 
 # Publishing over a newer version.
@@ -137,6 +143,9 @@ def test_publishing_over_a_newer_version_asks_first(app, platform, client, cooki
     assert page.status_code == 409
     assert 'data-stale="2"' in html
     assert "Version 2 was published after you started" in html
+    assert (
+        '<p class="notice notice-error" role="alert">Not published: version 2' in html
+    )
     assert "Changed only in version 2: outcome." in html
     assert "Ann&#39;s title" in html  # her text is still on the page
     with app.app_context():

@@ -49,13 +49,31 @@ def test_score_maximum_must_be_positive_and_given_within_it():
     assert len(score["comment"]) == p.COMMENT_LIMIT
 
 
-def test_release_comment_summarises_levels_and_keeps_the_link_whole():
-    link = "https://pathmark.example/feedback/42"
-    text = p.release_comment({"Fluency": 3, "Accuracy": 4}, "Mastery.", link)
-    summary = "Mastery. Level per criterion: Fluency 3, Accuracy 4."
-    assert text == f"{summary} Feedback: {link}"
-    long = p.release_comment({"c": 1}, "y" * 800, link)
-    assert long.endswith(link) and len(long) <= p.COMMENT_LIMIT
+def test_release_comment_names_criteria_and_levels_and_links_back():
+    link = "https://pathmark.example/feedback/eyJhIjo0Mn0.sig"
+    levels = [("Fluency", "Secure"), ("Accuracy", "Strong")]
+    text = p.release_comment(levels, "Mastery reached: Talk (7/8).", link)
+    assert text == (
+        "Mastery reached: Talk (7/8). Fluency: Secure; Accuracy: Strong. "
+        f"Feedback: {link}"
+    )
+    assert p.release_comment([], "", "") == ""
+    assert p.release_comment([("Range", "Developing")]) == "Range: Developing."
+
+
+def test_a_long_release_comment_cuts_the_criteria_not_the_outcome_or_link():
+    link = "https://pathmark.example/feedback/" + "r" * 60
+    summary = "Not yet at mastery: Describe your town (5/16)."
+    levels = [
+        (f"Criterion number {n} with a long title", "Developing") for n in range(9)
+    ]
+    text = p.release_comment(levels, summary, link)
+    assert len(text) <= p.COMMENT_LIMIT
+    assert text.startswith(summary + " Criterion number 0 with a long title: ")
+    assert text.endswith(f"… Feedback: {link}")
+    # A summary too long by itself is cut instead; the link still stays whole.
+    text = p.release_comment(levels, "y" * 800, link)
+    assert len(text) <= p.COMMENT_LIMIT and text.endswith(f"… Feedback: {link}")
 
 
 def test_canvas_extension_only_for_canvas():

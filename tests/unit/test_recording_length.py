@@ -45,6 +45,8 @@ def test_a_long_file_is_refused_whatever_the_browser_says(app, learner):
 
 def test_the_file_wins_over_a_wrong_browser_figure(app, learner):
     submission = _take(learner, rec.webm(120.0), browser_says="20")
+    assert "audio/webm · " in learner.page().get_data(as_text=True)
+    assert " · 120.0 s</span>" in learner.page().get_data(as_text=True)
     assert learner.submit(submission).status_code == 200
 
 
@@ -60,6 +62,8 @@ def test_without_a_readable_length_the_browser_figure_is_the_check(app, learner)
     response = learner.submit(submission)
     assert response.get_json()["error"] == "too_long"
     assert "(as your browser timed it)" in response.get_json()["message"]
+    draft = learner.page().get_data(as_text=True)
+    assert "about 200 s (your browser's timing)" in draft
 
 
 def test_a_resumable_upload_is_measured_once_assembled(app, learner):
