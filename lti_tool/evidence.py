@@ -306,13 +306,21 @@ def record_consent(submission: Submission, participant: str, statement: str) -> 
 def _check_length(req: EvidenceRequirements, piece: Artefact) -> None:
     """The task's length limits, against the file's own figure.
 
-    The browser's figure counts only where the format hides its length.
+    The browser's figure is never the basis for accepting: a take whose
+    length cannot be read from the file is refused while limits apply.
     """
-    seconds, source = piece.duration_seconds, "measured from the file"
-    if seconds is None:
-        seconds, source = piece.duration_hint_seconds, "as your browser timed it"
-    if seconds is None:
+    if not (req.min_seconds or req.max_seconds):
         return
+    seconds = piece.duration_seconds
+    if seconds is None:
+        raise EvidenceError(
+            "length_unknown",
+            f"The length of {piece.original_name or 'this take'} cannot be read "
+            "from the file, and this task has length limits. Record it again "
+            "in the browser, or upload it as WebM, Ogg, MP4 or WAV.",
+            400,
+        )
+    source = "measured from the file"
     if req.min_seconds and seconds < req.min_seconds:
         raise EvidenceError(
             "too_short",
@@ -329,12 +337,24 @@ def _check_length(req: EvidenceRequirements, piece: Artefact) -> None:
         )
 
 
+def _is_timed(activity: Activity, piece: Artefact) -> bool:
+    """Whether the task's length limits apply to this artefact.
+
+    A recording always; an uploaded audio or video file too when the task
+    asks for a recording, so uploading a file is no way around the limits.
+    """
+    if piece.kind == "recording":
+        return True
+    media = (piece.media_type or "").split("/")[0]
+    return "recording" in activity.requirements.kinds and media in ("audio", "video")
+
+
 def _check_complete(activity: Activity, submission: Submission) -> list[Artefact]:
     pieces = active_artefacts(submission)
     if not pieces:
         raise EvidenceError("nothing_to_submit", "Add your evidence first.", 400)
     for piece in pieces:
-        if piece.kind == "recording":
+        if _is_timed(activity, piece):
             _check_length(activity.requirements, piece)
     return pieces
 

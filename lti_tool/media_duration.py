@@ -2,11 +2,12 @@
 
 The browser's figure is only a hint (a script can send any number), so
 the credential's length limit is checked against what the container says:
-WAV from its data size and byte rate, Ogg from the last page's granule
-position (Opus and Vorbis), MP4 and M4A from the movie header, WebM and
-Matroska from the Duration element or, where MediaRecorder wrote none, the
-time of the last block. Reads go through the artefact store in ranges or
-as one forward pass; no file is ever held whole.
+WAV from its data size and a byte rate that must agree with its sample
+rate and frame size, Ogg from the last page's granule position (Opus and
+Vorbis), MP4 and M4A from the movie header, WebM and Matroska from the span
+of the blocks, which a stated Duration element must agree with. Reads go
+through the artefact store in ranges or as one forward pass; no file is
+ever held whole.
 
 Hand-written because no library fits: mutagen reads WAV, Ogg and MP4 but
 not Matroska at all, and it wants a seekable local file where artefacts
@@ -78,11 +79,21 @@ def wav_seconds(read: Read, size: int) -> float | None:
         name, length = header[:4], struct.unpack("<I", header[4:])[0]
         if name == b"fmt ":
             fmt = read(offset + 8, offset + 24)
-            byte_rate = struct.unpack("<I", fmt[8:12])[0]
+            rate, byte_rate, align = struct.unpack("<IIH", fmt[4:14])
+            # The byte rate is a claim; it must be what the sample rate and
+            # frame size make, or any length could be written in.
+            if not align or byte_rate != rate * align:
+                return None
         elif name == b"data":
-            # Recorders that stream WAV leave the size 0 or all ones.
+            # Recorders that stream WAV leave the size 0 or all ones; a
+            # stated size past the end of the file is a cut or a lie.
             there = size - offset - 8
-            data = there if length in (0, 0xFFFFFFFF) else min(length, there)
+            if length in (0, 0xFFFFFFFF):
+                data = there
+            elif length > there:
+                return None
+            else:
+                data = length
             return data / byte_rate if byte_rate else None
         offset += 8 + length + (length & 1)
     return None
@@ -163,6 +174,8 @@ def _child(read: Read, start: int, end: int, kind: bytes) -> tuple[int, int] | N
     return None
 
 
+# Known limit: the movie header's figure is taken without summing the
+# tracks' sample tables (stts), so a rewritten mvhd or mehd goes unnoticed.
 def mp4_seconds(read: Read, size: int) -> float | None:
     moov = _child(read, 0, size, b"moov")
     if moov is None:
@@ -199,6 +212,9 @@ TIMECODE, SIMPLE_BLOCK, BLOCK, BLOCK_DURATION = 0xE7, 0xA3, 0xA1, 0x9B
 # element of unknown size (MediaRecorder's Segment and Clusters) is read.
 OPENED = {SEGMENT, CLUSTER, BLOCK_GROUP}
 INFO_LIMIT = 64 * 1024
+# Seconds a stated Duration may differ from the blocks' span: the span
+# leaves out the last frame's own length.
+WEBM_AGREEMENT = 1.0
 
 
 class _Forward:
@@ -284,6 +300,7 @@ def _info(data: bytes) -> tuple[int, float | None]:
 def webm_seconds(chunks: Iterator[bytes]) -> float | None:
     stream = _Forward(chunks)
     scale, cluster, block = 1_000_000, None, None
+    declared: float | None = None
     first: int | None = None
     last: int | None = None
     while (found := _element(stream)) is not None:
@@ -296,9 +313,7 @@ def webm_seconds(chunks: Iterator[bytes]) -> float | None:
             body = stream.take(size)
             if body is None:
                 break
-            scale, duration = _info(body)
-            if duration:
-                return duration * scale / 1e9
+            scale, declared = _info(body)
         elif element_id == TIMECODE and size <= 8:
             body = stream.take(size)
             if body is None:
@@ -325,4 +340,11 @@ def webm_seconds(chunks: Iterator[bytes]) -> float | None:
             break
     if first is None or last is None:
         return None
-    return (last - first) * scale / 1e9
+    counted = (last - first) * scale / 1e9
+    if declared:
+        # The Duration element is a claim; the blocks are the media.
+        stated = declared * scale / 1e9
+        if abs(stated - counted) > WEBM_AGREEMENT:
+            return None
+        return max(stated, counted)
+    return counted

@@ -80,8 +80,31 @@ def test_webm_from_mediarecorder_walks_to_the_last_block(store):
     assert seconds(store, data, "audio/webm") == 2.5
 
 
-def test_webm_with_a_duration_element_uses_it(store):
-    assert seconds(store, rec.webm(1.0, declared=6.0), "video/webm") == 6.0
+def test_webm_with_a_duration_element_that_agrees_takes_the_larger(store):
+    assert seconds(store, rec.webm(6.0, declared=6.5), "video/webm") == 6.5
+
+
+@pytest.mark.parametrize(("blocks", "declared"), [(1.0, 6.0), (600.0, 60.0)])
+def test_webm_duration_element_that_disagrees_with_the_blocks_is_unknown(
+    store, blocks, declared
+):
+    data = rec.webm(blocks, declared=declared)
+    assert seconds(store, data, "audio/webm") is None
+
+
+def test_wav_byte_rate_must_match_sample_rate_and_frame_size(store):
+    data = bytearray(media_samples.wav(2.0, rate=8000))
+    at = data.index(b"fmt ")
+    # Claim eight times the real byte rate: the take would look 0.25 s long.
+    data[at + 16 : at + 20] = (8 * 16_000).to_bytes(4, "little")
+    assert seconds(store, bytes(data), "audio/wav") is None
+
+
+def test_wav_data_size_past_the_end_of_the_file_is_unknown(store):
+    data = bytearray(media_samples.wav(2.0, rate=8000))
+    at = data.index(b"data")
+    data[at + 4 : at + 8] = (10 * 32_000).to_bytes(4, "little")
+    assert seconds(store, bytes(data), "audio/wav") is None
 
 
 def test_webm_long_take_streams_in_store_chunks(store):
