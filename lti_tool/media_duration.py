@@ -4,7 +4,8 @@ The browser's figure is only a hint (a script can send any number), so
 the credential's length limit is checked against what the container says:
 WAV from its data size and a byte rate that must agree with its sample
 rate and frame size, Ogg from the last page's granule position (Opus and
-Vorbis), MP4 and M4A from the movie header, WebM and Matroska from the span
+Vorbis), MP4 and M4A from the movie header checked against the tracks'
+sample tables, WebM and Matroska from the span
 of the blocks, which a stated Duration element must agree with. Reads go
 through the artefact store in ranges or as one forward pass; no file is
 ever held whole.
@@ -32,6 +33,10 @@ LONGEST = 24 * 3600.0
 OGG_TAIL = 2 * 65_307
 # Boxes or chunks walked before giving up on a malformed file.
 STEPS = 4096
+# Time-to-sample entries read per track (8 bytes each) before giving up.
+STTS_ENTRIES = 250_000
+# Seconds the movie header may differ from the longest track's samples.
+MP4_AGREEMENT = 1.0
 
 Read = Callable[[int, int], bytes]
 
@@ -174,8 +179,38 @@ def _child(read: Read, start: int, end: int, kind: bytes) -> tuple[int, int] | N
     return None
 
 
-# Known limit: the movie header's figure is taken without summing the
-# tracks' sample tables (stts), so a rewritten mvhd or mehd goes unnoticed.
+def _track_seconds(read: Read, trak: tuple[int, int]) -> float | None:
+    """Seconds of samples in one track: the sum of its time-to-sample table."""
+    mdia = _child(read, *trak, b"mdia")
+    minf = mdia and _child(read, *mdia, b"minf")
+    stbl = minf and _child(read, *minf, b"stbl")
+    stts = stbl and _child(read, *stbl, b"stts")
+    mdhd = mdia and _child(read, *mdia, b"mdhd")
+    if not (stts and mdhd):
+        return None
+    head = read(mdhd[0], mdhd[0] + 24)
+    scale = struct.unpack(">I", head[20:24] if head[0] == 1 else head[12:16])[0]
+    entries = struct.unpack(">I", read(stts[0] + 4, stts[0] + 8))[0]
+    if not scale or entries > STTS_ENTRIES:
+        return None
+    table = read(stts[0] + 8, stts[0] + 8 + 8 * entries)
+    if len(table) != 8 * entries:
+        return None
+    ticks = sum(count * delta for count, delta in struct.iter_unpack(">II", table))
+    return ticks / scale
+
+
+def _samples_agree(read: Read, moov: tuple[int, int], stated: float) -> bool:
+    """Whether the longest track's samples span what the movie header says."""
+    tracks = [
+        _track_seconds(read, (body, stop))
+        for kind, body, stop in _boxes(read, *moov)
+        if kind == b"trak"
+    ]
+    counted = [seconds for seconds in tracks if seconds is not None]
+    return bool(counted) and abs(max(counted) - stated) <= MP4_AGREEMENT
+
+
 def mp4_seconds(read: Read, size: int) -> float | None:
     moov = _child(read, 0, size, b"moov")
     if moov is None:
@@ -191,14 +226,19 @@ def mp4_seconds(read: Read, size: int) -> float | None:
         scale, length = struct.unpack(">II", data[12:20])
         unset = length == 0xFFFFFFFF
     if (length == 0 or unset) and (mvex := _child(read, *moov, b"mvex")):
-        # A fragmented file may state the whole length here instead.
+        # A fragmented file may state the whole length here instead. Known
+        # limit: its samples sit in the fragments, which are not summed, so
+        # this figure is taken as stated.
         mehd = _child(read, *mvex, b"mehd")
         if mehd is None:
             return None
         data = read(mehd[0], mehd[0] + 12)
         wide = data[0] == 1
         length = struct.unpack(">Q" if wide else ">I", data[4 : 12 if wide else 8])[0]
-    elif unset:
+    elif unset or not scale:
+        return None
+    elif not _samples_agree(read, moov, length / scale):
+        # The header is a claim; the sample tables are the media.
         return None
     return length / scale if scale else None
 

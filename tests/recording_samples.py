@@ -65,10 +65,30 @@ def mvhd(timescale: int, duration: int, version: int = 0) -> bytes:
     return box(b"mvhd", bytes([version, 0, 0, 0]) + times + rest)
 
 
-def mp4(seconds: float, *, version: int = 0, moov_last: bool = True) -> bytes:
-    """An M4A: ftyp, a filler mdat and moov (after it, as recorders write)."""
+def trak(seconds: float, frame_ms: int = 20) -> bytes:
+    """One audio track whose sample table holds ``seconds`` of frames."""
+    count = round(seconds * 1000 / frame_ms)
+    times = struct.pack(">II", 1000, count * frame_ms)
+    mdhd = box(b"mdhd", bytes(12) + times + bytes(4))
+    stts = box(b"stts", bytes(4) + struct.pack(">III", 1, count, frame_ms))
+    stbl = box(b"stbl", stts)
+    return box(b"trak", box(b"mdia", mdhd + box(b"minf", stbl)))
+
+
+def mp4(
+    seconds: float,
+    *,
+    version: int = 0,
+    moov_last: bool = True,
+    samples: float | None = None,
+) -> bytes:
+    """An M4A: ftyp, a filler mdat and moov (after it, as recorders write).
+
+    The movie header states ``seconds``; the track's sample table holds
+    ``samples`` seconds (the same unless given)."""
     ftyp = box(b"ftyp", b"M4A \x00\x00\x02\x00isomM4A ")
-    moov = box(b"moov", mvhd(600, round(seconds * 600), version))
+    tracked = trak(seconds if samples is None else samples)
+    moov = box(b"moov", mvhd(600, round(seconds * 600), version) + tracked)
     mdat = box(b"mdat", bytes((i * 7) % 256 for i in range(50_000)))
     return ftyp + (mdat + moov if moov_last else moov + mdat)
 

@@ -70,6 +70,17 @@ def test_m4a_length_from_the_movie_header(store, version):
     assert store.pulled < 1024 < len(data)
 
 
+@pytest.mark.parametrize(("stated", "samples"), [(4.5, 300.0), (600.0, 4.5)])
+def test_mp4_header_that_disagrees_with_the_samples_is_unknown(store, stated, samples):
+    data = rec.mp4(stated, samples=samples)
+    assert seconds(store, data, "audio/mp4") is None
+
+
+def test_mp4_without_a_sample_table_is_unknown(store):
+    data = rec.box(b"ftyp", b"M4A ") + rec.box(b"moov", rec.mvhd(600, 2700))
+    assert seconds(store, data, "audio/mp4") is None
+
+
 def test_fragmented_mp4_uses_the_fragment_duration(store):
     assert seconds(store, rec.fragmented_mp4(7.2), "video/mp4") == 7.2
 
