@@ -12,8 +12,9 @@ ever held whole.
 
 Hand-written because no library fits: mutagen reads WAV, Ogg and MP4 but
 not Matroska at all, and it wants a seekable local file where artefacts
-may sit in an S3 bucket. Formats not listed (MP3, fragmented MP4 without a
-fragment duration) answer ``None``: the length is then unknown.
+may sit in an S3 bucket. MP3 is counted frame by frame (``mp3_length``).
+Formats not listed (fragmented MP4 without a fragment duration, for one)
+answer ``None``: the length is then unknown.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import math
 import struct
 from collections.abc import Callable, Iterator
 
-from lti_tool import sniff
+from lti_tool import mp3_length, sniff
 from lti_tool.storage import ArtefactStore
 
 # Longer than any recording a credential asks for: beyond it the figure is
@@ -60,6 +61,10 @@ def measure(store: ArtefactStore, key: str, size: int, media_type: str) -> float
             seconds = mp4_seconds(read, size)
         elif family == "webm":
             seconds = webm_seconds(store.read(key))
+        elif family == "mp3":
+            skip = mp3_length.id3v2_size(read(0, 10))
+            frames = store.read(key, skip, size) if skip < size else iter(())
+            seconds = mp3_length.mp3_seconds(frames, size - skip)
         else:
             return None
     except (struct.error, IndexError, ValueError, ZeroDivisionError, OverflowError):

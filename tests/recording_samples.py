@@ -146,3 +146,18 @@ def webm(seconds: float, *, declared: float | None = None, frame_ms: int = 20) -
             head = b"\x81" + struct.pack(">h", offset) + b"\x80"
             out.append(element(0xA3, head + bytes(60)))
     return b"".join(out)
+
+
+# MPEG-1 Layer III, 128 kbit/s, 48 kHz, no padding: 384-byte frames of
+# 1152 samples, 24 ms each.
+MP3_FRAME = b"\xff\xfb\x94\x00" + bytes(380)
+
+
+def mp3(seconds: float, *, id3v2: bool = False, id3v1: bool = False) -> bytes:
+    """``seconds`` of MP3 frames, optionally between ID3 tags."""
+    out = MP3_FRAME * round(seconds / 0.024)
+    if id3v2:
+        out = b"ID3\x04\x00\x00" + bytes([0, 0, 1, 0]) + bytes(128) + out
+    if id3v1:
+        out += b"TAG" + bytes(125)
+    return out

@@ -132,6 +132,29 @@ def test_truncated_webm_counts_the_blocks_that_arrived(store):
     )
 
 
+@pytest.mark.parametrize(("id3v2", "id3v1"), [(False, False), (True, True)])
+def test_mp3_length_counts_every_frame(store, id3v2, id3v1):
+    data = rec.mp3(2.4, id3v2=id3v2, id3v1=id3v1)
+    assert seconds(store, data, "audio/mpeg") == 2.4
+
+
+def test_mp3_long_take_streams_across_store_chunks(store):
+    data = rec.mp3(120.0)
+    assert len(data) > 1024 * 1024 and (1024 * 1024) % len(rec.MP3_FRAME)
+    assert seconds(store, data, "audio/mpeg") == 120.0
+    assert store.biggest_chunk <= 1024 * 1024
+
+
+def test_mp3_cut_last_frame_counts_only_whole_frames(store):
+    data = rec.mp3(2.4)[:-100]
+    assert seconds(store, data, "audio/mpeg") == 2.376
+
+
+def test_mp3_with_garbage_between_frames_is_unknown(store):
+    data = rec.mp3(1.2) + bytes(500) + rec.mp3(1.2)
+    assert seconds(store, data, "audio/mpeg") is None
+
+
 @pytest.mark.parametrize(
     "data, media_type",
     [
@@ -139,7 +162,7 @@ def test_truncated_webm_counts_the_blocks_that_arrived(store):
         (b"OggS" + bytes(100), "audio/ogg"),
         (b"RIFF\x00\x00\x00\x00WAVEjunk", "audio/wav"),
         (rec.box(b"ftyp", b"M4A ") + rec.box(b"mdat", bytes(10)), "audio/mp4"),
-        (b"\xff\xfb\x90\x00" + bytes(500), "audio/mpeg"),  # MP3: not read
+        (b"\xff\xfb\x90\x00" + bytes(500), "audio/mpeg"),  # one frame, then zeros
         (b"%PDF-1.4\n", "application/pdf"),
     ],
 )

@@ -121,3 +121,17 @@ def test_a_resumable_upload_is_measured_once_assembled(app, learner):
         row = db.session.get(Artefact, done.get_json()["artefact"]["id"])
         assert (row.duration_seconds, row.duration_hint_seconds) == (100.0, 3.0)
     assert learner.submit(submission).status_code == 200
+
+
+@pytest.mark.parametrize(("length", "code"), [(120.0, None), (200.0, "too_long")])
+def test_an_uploaded_mp3_is_measured_frame_by_frame(app, learner, length, code):
+    submission = learner.start()
+    sent = learner.post_file(
+        submission, rec.mp3(length), kind="upload", content_type="audio/mpeg"
+    )
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    response = learner.submit(submission)
+    if code is None:
+        assert response.status_code == 200
+    else:
+        assert response.get_json()["error"] == code
