@@ -204,3 +204,19 @@ def test_moodle_gets_the_score_without_links(app, platform, lms, served):
     assert CANVAS_SUBMISSION not in body
     with app.app_context():
         assert db.session.scalars(select(MediaLink)).all() == []
+
+
+def test_the_learner_cannot_revoke_what_speedgrader_fetches(app, platform, lms, served):
+    place_credential(app, kinds=["recording"], media_types=["audio/webm"])
+    learner = learner_in(app, platform, lms, "canvas", served)
+    hand_in(app, learner, (rec.webm(100.0), "recording", "audio/webm", ""))
+    with app.app_context():
+        (link,) = db.session.scalars(select(MediaLink)).all()
+        assert (link.created_by_id, link.purpose) == (None, "canvas")
+        link_id = link.id
+    refused = learner.client.post(
+        learner.url(f"media-links/{link_id}/revoke"), headers=JSON_HEADERS
+    )
+    assert refused.status_code == 403
+    [(_, status, _)] = lms.fetch_content_items()
+    assert status == 200
