@@ -24,7 +24,7 @@ from lti_tool.badges.issuer_keys import Issuer, IssuerKeys
 from lti_tool.badges.multikey import did_key, did_key_method
 from lti_tool.badges.proof import SigningKey, sign
 from lti_tool.badges.recipient import identity_hash, identity_object, new_salt
-from lti_tool.badges.verify import Verdict, check
+from lti_tool.badges.verify import MALFORMED, Verdict, check
 from lti_tool.badges.verify import check_signature as check_signature
 from lti_tool.config import resolve_path
 from lti_tool.credentials import Pathway
@@ -394,6 +394,18 @@ def revoke(award_id: str, reason: str) -> Revocation:
 def verdict(document: dict[str, Any], now: datetime | None = None) -> Verdict:
     b = badges()
     return check(document, b.issuer(), b.loader, lookup_status, now or utcnow())
+
+
+def signed(document: Any) -> bool:
+    """Whether a stored credential carries a valid signature of this issuer."""
+    if not isinstance(document, dict):
+        return False
+    b = badges()
+    try:
+        ok, _ = check_signature(document, b.issuer(), b.loader)
+    except MALFORMED:
+        return False
+    return ok
 
 
 def init_app(app: Flask) -> None:
