@@ -154,6 +154,17 @@ def sign_status_list(row: BadgeStatusList) -> None:
     row.credential = sign(unsigned, key, now, b.loader)
 
 
+def status_entry(row: BadgeStatusList, index: int) -> dict[str, Any]:
+    """A credential's entry for bit ``index``, under the list's own URL.
+
+    The list keeps the URL it was first signed under; a process configured
+    with another base URL must not point new credentials elsewhere.
+    """
+    if row.url is None:
+        sign_status_list(row)
+    return status_list.entry(row.url, index)
+
+
 def status_document(list_id: int) -> dict[str, Any] | None:
     row = db.session.get(BadgeStatusList, list_id)
     return None if row is None else row.credential
@@ -210,7 +221,7 @@ def _mint(
         subject_did=subject_did,
         valid_from=now,
         valid_until=valid_until,
-        status=status_list.entry(b.status_url(row.id), index),
+        status=status_entry(row, index),
         result=result,
         evidence_docs=evidence_docs,
     )
