@@ -116,9 +116,29 @@ def badges() -> Badges:
 # Status lists -------------------------------------------------------------
 
 
+def _free_index(row: BadgeStatusList) -> int:
+    """A random bit of ``row`` that no credential has ever named."""
+    taken = select(BadgeAward.status_index).where(BadgeAward.status_list_id == row.id)
+
+    def used(candidates: set[int] | None) -> set[int]:
+        if candidates is None:
+            return set(db.session.scalars(taken))
+        where = BadgeAward.status_index.in_(candidates)
+        return set(db.session.scalars(taken.where(where)))
+
+    index = status_list.random_free(status_list.Bitstring(row.size, row.bits), used)
+    if index is None:
+        raise StatusListError(f"status list {row.id} has no free bit")
+    return index
+
+
 def allocate_bit() -> tuple[BadgeStatusList, int]:
-    """The next free bit, in a list with room (locked while we take it)."""
-    # Bits are handed out in order; a list fills before the next is made.
+    """A random free bit in a list with room (the list locked while we take it).
+
+    ``next_index`` counts the bits handed out; a list fills before the next
+    is made. Random positions keep a credential's index from telling when
+    it was issued or how many were issued before it.
+    """
     row = db.session.scalars(
         select(BadgeStatusList)
         .where(BadgeStatusList.next_index < BadgeStatusList.size)
@@ -131,8 +151,8 @@ def allocate_bit() -> tuple[BadgeStatusList, int]:
         db.session.add(row)
         db.session.flush()
         sign_status_list(row)
-    index = row.next_index
-    row.next_index = index + 1
+    index = _free_index(row)
+    row.next_index += 1
     return row, index
 
 
