@@ -225,6 +225,10 @@ def resync(resource_link_id: int, person_id: int | None, now: datetime) -> int:
     for _, row_id in db.session.execute(latest).all():
         old = db.session.get(Row, row_id)
         assert old is not None
+        score = old.score
+        if "content_items" in (score.get(payloads.CANVAS_SUBMISSION) or {}):
+            # The links sent before may have expired: Canvas gets fresh ones.
+            score = score_with_evidence(score, old.source_id, old.person_id)
         db.session.add(
             Row(
                 registration_id=old.registration_id,
@@ -236,7 +240,7 @@ def resync(resource_link_id: int, person_id: int | None, now: datetime) -> int:
                 user_id=old.user_id,
                 endpoint=old.endpoint,
                 platform_family=old.platform_family,
-                score=old.score,
+                score=score,
                 timestamp=payloads.next_timestamp(
                     now, _latest_timestamp(old.resource_link_id, old.person_id)
                 ),

@@ -46,12 +46,14 @@ CUSTOM_PARAMETERS = {
 
 # Canvas sends its own ids only when asked for them as custom parameters:
 # the user and course ids tie launches to Canvas's API and course copies,
-# the assignment id to the submission the score belongs to.
+# the assignment id to the submission the score belongs to, and the due
+# date to the late flag (lti_tool/deadlines.py).
 CANVAS_CUSTOM_PARAMETERS = {
     "canvas_user_id": "$Canvas.user.id",
     "canvas_course_id": "$Canvas.course.id",
     "canvas_assignment_id": "$Canvas.assignment.id",
     "canvas_api_domain": "$Canvas.api.domain",
+    "due_at": "$Canvas.assignment.dueAt.iso8601",
 }
 
 # Where the teacher picks a credential (deep linking) in Canvas; other

@@ -9,9 +9,9 @@ import pytest
 import requests
 from sqlalchemy import select, update
 
-from lti_tool import media
+from lti_tool import grade_outbox, media
 from lti_tool.db import db, utcnow
-from lti_tool.models import Artefact, MediaLink, Registration
+from lti_tool.models import Artefact, MediaLink, Registration, ScoreDelivery
 from lti_tool.vocab import Claim, Scope
 from tests import media_samples as samples
 from tests.ags_peer import CANVAS_SUBMISSION, AgsPeer
@@ -132,6 +132,33 @@ def test_canvas_fetches_each_file_through_its_signed_link(app, platform, lms, se
         links[1].expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
     assert [status for _, status, _ in lms.fetch_content_items()] == [404, 404]
+
+
+def test_resync_hands_canvas_fresh_links(app, platform, lms, served):
+    place_credential(app, kinds=["recording"], media_types=["audio/webm"])
+    learner = learner_in(app, platform, lms, "canvas", served)
+    recording = samples.webm()
+    hand_in(app, learner, (recording, "recording", "audio/webm", ""))
+    with app.app_context():
+        (link,) = db.session.scalars(select(MediaLink)).all()
+        link.expires_at = utcnow() - timedelta(seconds=1)
+        (row,) = db.session.scalars(select(ScoreDelivery)).all()
+        link_id, person_id = row.resource_link_id, row.person_id
+        db.session.commit()
+    assert [status for _, status, _ in lms.fetch_content_items()] == [404]
+
+    with app.app_context():
+        assert grade_outbox.resync(link_id, person_id, utcnow()) == 1
+        db.session.commit()
+        assert app.extensions["pathmark.grading"].drain() == {"delivered": 1}
+
+    first, again = lms.accepted
+    old_url = first[CANVAS_SUBMISSION]["content_items"][0]["url"]
+    (item,) = again[CANVAS_SUBMISSION]["content_items"]
+    assert item["url"] != old_url
+    assert again[CANVAS_SUBMISSION]["new_submission"] is False
+    fresh = requests.get(item["url"], timeout=10)
+    assert fresh.status_code == 200 and fresh.content == recording
 
 
 def test_link_lifetime_follows_the_setting(app, platform, lms, served):
