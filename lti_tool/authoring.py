@@ -245,7 +245,10 @@ def live_preview(launch_id: str):
     data, errors = _checked(values, original_key, course_id)
     preview = None if errors else definition_from_dict(data)
     html = render_template(
-        "staff/_preview.html", preview=preview, preview_waiting=sorted(errors)
+        "staff/_preview.html",
+        preview=preview,
+        preview_waiting=sorted(errors),
+        draft=authoring_form.draft_panel(values),
     )
     return jsonify(html=html, errors=errors)
 

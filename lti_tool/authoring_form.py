@@ -280,3 +280,20 @@ def check(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, list[str
         if name not in errors:
             errors.setdefault(name, []).append(problem.message)
     return data, errors
+
+
+def draft_panel(values: Mapping[str, Any]) -> dict[str, str]:
+    """The learner-facing text as typed, shown in the live preview while
+    other fields still need work, so it follows typing from the first key."""
+
+    def text(name: str) -> str:
+        return str(values.get(name, "")).strip()
+
+    meta = " · ".join(v for v in (text("skill"), text("level")) if v)
+    hidden = bool(text("evidence.reveal_prompt_on_record"))
+    return {
+        "title": text("title"),
+        "outcome": text("outcome"),
+        "meta": meta,
+        "prompt": "" if hidden else text("evidence.prompt"),
+    }

@@ -56,6 +56,27 @@ def test_live_preview_names_problems_by_field_and_waits(platform, client, cookie
     assert "<table" not in body["html"]
 
 
+def test_live_preview_follows_typing_before_the_form_is_complete(
+    platform, client, cookieless
+):
+    launch_id, token = launches.admin(platform, client)
+    values = new_values(key="live-three", title="Order <i>a</i> meal")
+    values["outcome"] = "I can order a meal and ask about the dishes."
+    values["evidence.prompt"] = "Order for two at a cafe."
+    values["evidence.reveal_prompt_on_record"] = ""
+    values["rubric.criteria.1.levels.2.points"] = "lots"
+    body = preview(cookieless, launch_id, values, token).get_json()
+    html = body["html"]
+    assert body["errors"] and "data-preview-draft" in html
+    assert "Order &lt;i&gt;a&lt;/i&gt; meal" in html and "<i>a" not in html
+    assert "ask about the dishes" in html and "Order for two" in html
+    assert "<table" not in html and "data-preview-waiting" in html
+
+    values["evidence.reveal_prompt_on_record"] = "on"
+    html = preview(cookieless, launch_id, values, token).get_json()["html"]
+    assert "Order for two" not in html  # revealed only when recording starts
+
+
 def test_live_preview_reports_a_taken_key(platform, client, cookieless, app):
     launch_id, token = launches.admin(platform, client)
     cookieless.post(f"/catalogue/{launch_id}/edit", data=form(new_values(), token))
