@@ -262,6 +262,32 @@ def add_deployment(reg_id: int):
     return redirect(url_for("admin.index"))
 
 
+@bp.post("/registrations/<int:reg_id>/trust")
+def trust_registration(reg_id: int):
+    """Give (or take back) tool-wide catalogue editing to a registration's
+    LMS administrators; only a password admin may, never an LMS's own."""
+    refused = _checked()
+    if refused:
+        return refused
+    if g.admin.registration_id is not None:
+        return _refuse(
+            403,
+            "Password admins only",
+            "Only a Pathmark password admin can trust a registration.",
+        )
+    reg = db.session.get(Registration, reg_id)
+    if reg is None:
+        raise NotFound("No such registration; another admin may have removed it.")
+    reg.trusted = request.form.get("trusted") == "1"
+    db.session.commit()
+    event(
+        "registration.trusted" if reg.trusted else "registration.untrusted",
+        registration=reg.id,
+        **g.admin.log_ids,
+    )
+    return redirect(url_for("admin.index"))
+
+
 @bp.post("/registrations/<int:reg_id>/remove")
 def remove_registration(reg_id: int):
     refused = _checked()
