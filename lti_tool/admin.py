@@ -11,6 +11,7 @@ account ends older sessions.
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -42,6 +43,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 SESSION_ADMIN = "admin_id"
 SESSION_VERSION = "admin_v"
 SESSION_LAUNCH_ADMIN = "admin_launch_session"
+# When a password admin signed in (Unix seconds, in the signed cookie).
+SESSION_SINCE = "admin_since"
 RECENT_REFUSALS = 25
 CSRF_ADVICE = (
     "This form expired or did not come from Pathmark's admin page. Reload the "
@@ -77,6 +80,8 @@ def require_admin() -> Response | None:
         session.get(SESSION_ADMIN),
         session.get(SESSION_VERSION),
         session.get(SESSION_LAUNCH_ADMIN),
+        session.get(SESSION_SINCE),
+        current_app.config["ADMIN_PASSWORD_SESSION_MAX_AGE"],
     )
     if g.admin is None and request.endpoint != "admin.sign_in":
         if SESSION_ADMIN in session or SESSION_LAUNCH_ADMIN in session:
@@ -131,6 +136,7 @@ def sign_in():
     session.clear()
     session[SESSION_ADMIN] = admin.id
     session[SESSION_VERSION] = admin.session_version
+    session[SESSION_SINCE] = int(time.time())
     event("admin.signed_in", admin=admin.id)
     return redirect(_safe_next(request.args.get("next")))
 
