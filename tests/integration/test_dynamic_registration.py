@@ -90,7 +90,7 @@ def test_full_registration(allow_loopback, flavour):
     ]
     custom = config["custom_parameters"]
     if flavour == "canvas":
-        assert custom["canvas_user_id"] == "$Canvas.user.id"
+        assert "canvas_user_id" not in custom
         assert custom["due_at"] == "$Canvas.assignment.dueAt.iso8601"
         assert custom["resource_link_id_history"] == "$ResourceLink.id.history"
         assert config["https://canvas.instructure.com/lti/privacy_level"] == "public"
