@@ -101,8 +101,12 @@ class AddressPolicy:
             return None
         return "a private or reserved address"
 
-    def check_url(self, url: str) -> None:
-        """Refuse a URL that is not http(s) or whose host resolves badly."""
+    def check_url(self, url: str, unresolved_ok: bool = False) -> None:
+        """Refuse a URL that is not http(s) or whose host resolves badly.
+
+        ``unresolved_ok`` lets a name that does not resolve (yet) pass, for
+        URLs stored now and called later: each call is checked again.
+        """
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise AddressRefused(f"{url[:200]!r} is not an http(s) URL")
@@ -110,6 +114,8 @@ class AddressPolicy:
             port = parts.port or (443 if parts.scheme == "https" else 80)
             infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError, ValueError) as exc:
+            if unresolved_ok and isinstance(exc, socket.gaierror):
+                return
             raise AddressRefused(
                 f"{parts.hostname} cannot be resolved ({exc})"
             ) from None

@@ -72,7 +72,9 @@ def add_platform(
             ("jwks_uri (--jwks-url)", endpoints.key_set_url),
         ):
             try:
-                policy.check_url(url)
+                # A name that does not resolve yet is kept: every call to it
+                # passes the same check at connect time.
+                policy.check_url(url, unresolved_ok=True)
             except AddressRefused as exc:
                 raise EndpointRefused(
                     f"{label} is refused: {exc}. Pathmark only calls public "

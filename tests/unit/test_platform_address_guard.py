@@ -210,3 +210,13 @@ def test_a_name_that_rebinds_to_loopback_gets_no_byte(listener, monkeypatch):
         http.get(f"http://localhost:{listener.port}/jwks", timeout=2)
     listener.close()
     assert listener.received == b""
+
+
+def test_a_name_that_does_not_resolve_yet_is_stored_and_checked_per_call(app):
+    with app.app_context():
+        reg = add_platform(
+            _endpoints("https://jwks.invalid/keys"), policy=AddressPolicy()
+        )
+        assert reg.key_set_url == "https://jwks.invalid/keys"
+    with pytest.raises(PlatformAddressRefused, match="cannot be resolved"):
+        platform_session(AddressPolicy(), "test").get("https://jwks.invalid/k")
