@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python benchmarks/grade_sync.py
 	$(BIN)/python benchmarks/mint.py
 	$(BIN)/python benchmarks/authoring_preview.py
+	$(BIN)/python benchmarks/media_walks.py
 
 # The set-up guides' screenshots: Pathmark and the sandbox on 127.0.0.1,
 # Debian's chromium through Playwright, PNGs into docs/img/.

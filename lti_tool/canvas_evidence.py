@@ -37,9 +37,7 @@ SUFFIXES = {
 }
 
 
-def score_with_evidence(
-    score: dict[str, Any], submission_id: int, person_id: int
-) -> dict[str, Any]:
+def score_with_evidence(score: dict[str, Any], submission_id: int) -> dict[str, Any]:
     """``score`` with Canvas's submission type and the work it shows.
 
     One signed link per artefact when any of them is a file (typed text
@@ -52,7 +50,9 @@ def score_with_evidence(
     texts: list[str] = []
     for number, piece in enumerate(pieces, 1):
         if as_files:
-            _, token = media.create_link(piece, person_id)
+            # Made on Pathmark's behalf, not the learner's: SpeedGrader
+            # needs it, so the learner must not be able to revoke it.
+            _, token = media.create_link(piece, None, purpose="canvas")
             url = media.link_url(token)
             files.append((url, title(piece, number), piece.media_type))
         else:

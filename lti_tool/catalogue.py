@@ -392,12 +392,20 @@ def tool_credentials() -> Iterable[Credential]:
     ).all()
 
 
-def placed_version(key: object, version_param: object) -> int | None:
-    """The version id a link's custom parameters name, if it is that key's."""
+def placed_version(
+    key: object, version_param: object, course_id: int | None
+) -> int | None:
+    """The version id a link's custom parameters name, if it is that key's
+    and the link may use it: tool-wide, or a copy of the link's own course
+    (custom parameters can be edited by hand, so another course's private
+    copy must not be reachable by naming its id)."""
     if not isinstance(key, str):
         return None
     row = version(version_param if isinstance(version_param, str | int) else None)
     if row is None or row.credential.key != key:
+        return None
+    allowed = {TOOL_SCOPE} | ({course_scope(course_id)} if course_id else set())
+    if row.credential.scope not in allowed:
         return None
     return row.id
 

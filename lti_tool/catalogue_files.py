@@ -110,10 +110,26 @@ class _Lines:
         return None
 
 
+class _PlainLoader(yaml.SafeLoader):
+    """Catalogue files are plain data: an alias (``*name``) is refused, since
+    aliases can make a small file expand without bound or refer to itself."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                "aliases (*name) are not allowed in catalogue files; "
+                "write the value out",
+                self.peek_event().start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
 def parse(text: str, name: str) -> tuple[Any, _Lines, list[Located]]:
     """YAML text to data, its line map and any syntax problems."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _PlainLoader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None

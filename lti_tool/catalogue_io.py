@@ -101,11 +101,29 @@ def _behind(entry: Entry, number: int, current: int) -> Located:
     )
 
 
-def import_files(paths: Sequence[str | Path]) -> list[Saved]:
-    """Import files all or nothing; ``CatalogueInvalid`` lists what is wrong."""
+def import_files(paths: Sequence[str | Path], *, only_new: bool = False) -> list[Saved]:
+    """Import files all or nothing; ``CatalogueInvalid`` lists what is wrong.
+
+    ``only_new`` leaves entries whose key is already stored as they are.
+    """
     found = check(paths)
     if not found.ok:
         raise CatalogueInvalid(found.problems)
+    if only_new:
+        credential_keys = set(
+            db.session.scalars(
+                select(catalogue.Credential.key).where(
+                    catalogue.Credential.scope == catalogue.TOOL_SCOPE
+                )
+            )
+        )
+        pathway_keys = set(db.session.scalars(select(PathwayRow.key)))
+        found.credentials = [
+            e for e in found.credentials if e.data["key"] not in credential_keys
+        ]
+        found.pathways = [
+            e for e in found.pathways if e.data["key"] not in pathway_keys
+        ]
     saved: list[Saved] = []
     try:
         for entry in found.credentials:
@@ -125,7 +143,12 @@ def import_files(paths: Sequence[str | Path]) -> list[Saved]:
 
 
 def import_example() -> list[Saved]:
-    return import_files([example_catalogue_dir()])
+    """Load the shipped examples that are not in the catalogue yet.
+
+    ``init`` runs this on every ``make run``: an example an administrator
+    has since edited must keep the edit, so stored keys are left alone.
+    """
+    return import_files([example_catalogue_dir()], only_new=True)
 
 
 def _pathway_rows(keys: Iterable[str] | None) -> list[tuple[PathwayRow, Any]]:

@@ -72,8 +72,10 @@ def init(sandbox: bool) -> None:
             raise click.ClickException(
                 "The example catalogue did not import."
             ) from None
-        changed = sum(1 for s in saved if s.outcome != "unchanged")
-        click.echo(f"Example catalogue: {len(saved)} entries, {changed} changed")
+        click.echo(
+            f"Example catalogue: {len(saved)} new entries "
+            "(entries already in the catalogue are left as they are)"
+        )
 
 
 def _bootstrap_admin_access() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from lti_tool import catalogue, deadlines
+from lti_tool import catalogue, deadlines, take_length
 from lti_tool.credentials import CredentialDefinition, EvidenceRequirements
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -57,8 +57,6 @@ DEFAULT_TYPES = {
     "link": ("text/uri-list",),
 }
 CAPTURE_MODES = {"recording": "recorded", "upload": "uploaded"}
-# Seconds a recording may run over the credential's maximum (encoder slack).
-DURATION_SLACK = 2.0
 
 
 class EvidenceError(Exception):
@@ -303,39 +301,16 @@ def record_consent(submission: Submission, participant: str, statement: str) -> 
 # Submitting
 
 
-def _check_length(req: EvidenceRequirements, piece: Artefact) -> None:
-    """The task's length limits, against the file's own figure.
-
-    The browser's figure counts only where the format hides its length.
-    """
-    seconds, source = piece.duration_seconds, "measured from the file"
-    if seconds is None:
-        seconds, source = piece.duration_hint_seconds, "as your browser timed it"
-    if seconds is None:
-        return
-    if req.min_seconds and seconds < req.min_seconds:
-        raise EvidenceError(
-            "too_short",
-            f"The recording lasts {seconds:.0f} s ({source}); this task needs "
-            f"at least {req.min_seconds} s. Record a longer take.",
-            400,
-        )
-    if req.max_seconds and seconds > req.max_seconds + DURATION_SLACK:
-        raise EvidenceError(
-            "too_long",
-            f"The recording lasts {seconds:.0f} s ({source}); this task allows "
-            f"at most {req.max_seconds} s. Record a shorter take.",
-            400,
-        )
-
-
 def _check_complete(activity: Activity, submission: Submission) -> list[Artefact]:
     pieces = active_artefacts(submission)
     if not pieces:
         raise EvidenceError("nothing_to_submit", "Add your evidence first.", 400)
+    req = activity.requirements
     for piece in pieces:
-        if piece.kind == "recording":
-            _check_length(activity.requirements, piece)
+        if not take_length.applies(req, piece):
+            continue
+        if found := take_length.problem(req, piece):
+            raise EvidenceError(*found, 400)
     return pieces
 
 

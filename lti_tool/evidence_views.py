@@ -382,7 +382,20 @@ def revoke_media_link(launch_id: str, link_id: int):
     link = db.session.get(MediaLink, link_id)
     if link is None:
         raise EvidenceError("not_found", "There is no such link.", 404)
-    evidence_access.visible_artefact(launch, link.artefact_id)
+    artefact = evidence_access.visible_artefact(launch, link.artefact_id)
+    if not evidence_access.may_revoke(launch, link, artefact):
+        event(
+            "evidence.refused",
+            logging.WARNING,
+            reason="not_link_owner",
+            link=link.id,
+            person=launch.person_id,
+        )
+        raise EvidenceError(
+            "not_yours",
+            "Only the person who made this link, or the course's staff, can revoke it.",
+            403,
+        )
     media.revoke(link)
     db.session.commit()
     return Response(status=204)

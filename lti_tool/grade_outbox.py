@@ -161,7 +161,7 @@ def on_submission(sender: Any, event: SubmissionEvent, **_: Any) -> None:
 
 def _add_canvas_evidence(row: Row, event: SubmissionEvent) -> None:
     """Canvas shows the work itself in SpeedGrader: hand it over with links."""
-    row.score = score_with_evidence(row.score, event.submission_id, event.person_id)
+    row.score = score_with_evidence(row.score, event.submission_id)
     db.session.flush()
 
 
@@ -228,7 +228,7 @@ def resync(resource_link_id: int, person_id: int | None, now: datetime) -> int:
         score = old.score
         if "content_items" in (score.get(payloads.CANVAS_SUBMISSION) or {}):
             # The links sent before may have expired: Canvas gets fresh ones.
-            score = score_with_evidence(score, old.source_id, old.person_id)
+            score = score_with_evidence(score, old.source_id)
         db.session.add(
             Row(
                 registration_id=old.registration_id,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from lti_tool import sniff
+from lti_tool import sniff, truncation
 from lti_tool.storage import ArtefactStore, content_key
 
 READ_SIZE = 1024 * 1024
@@ -105,6 +105,7 @@ def receive(
         raise too_big(limit)
     digest = hashlib.sha256()
     window = _Window()
+    follower = truncation.Follower()
     sniffed: sniff.Sniffed | None = None
     size = 0
     pending = store.begin()
@@ -115,6 +116,7 @@ def receive(
                 raise too_big(limit)
             digest.update(data)
             window.add(data)
+            follower.feed(data)
             if sniffed is None and len(window.head) >= sniff.HEAD_BYTES:
                 # Refuse a wrong type early, before the rest is sent.
                 sniffed = sniff.sniff_head(bytes(window.head))
@@ -133,6 +135,8 @@ def receive(
             sniffed = sniff.sniff_head(head)
         media_type = sniff.accept(sniffed, allowed, declared_type)
         sniff.check_whole(sniffed, head, bytes(window.tail), size)
+        if follower.cut_short(size):
+            raise sniff.SniffRefused("truncated", "The recording was cut short.")
         sha256 = digest.hexdigest()
         if expected_sha256 is not None and sha256 != expected_sha256.lower():
             raise IntakeRefused(

@@ -210,7 +210,7 @@ def _record_link(
         link["credential_version_id"] = known.link_credential_version_id
     else:
         link["credential_version_id"] = catalogue.placed_version(
-            credential, custom.get("credential_version")
+            credential, custom.get("credential_version"), course_id
         )
     ags = claims.get(Claim.AGS_ENDPOINT)
     if isinstance(ags, dict) and isinstance(ags.get("lineitem"), str):

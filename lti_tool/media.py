@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
-from werkzeug.exceptions import NotFound, RequestedRangeNotSatisfiable
+from werkzeug.exceptions import NotFound
 
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -36,10 +36,12 @@ def serve(artefact: Artefact, *, download: bool = False) -> Response:
     size = artefact.size
     start, end, status = 0, size, 200
     wanted = request.range
-    if wanted is not None:
+    # Only one byte range is served; several (or another unit) get the whole
+    # file, which RFC 9110 section 14.2 allows a server to answer instead.
+    if wanted is not None and wanted.units == "bytes" and len(wanted.ranges) == 1:
         found = wanted.range_for_length(size)
         if found is None:
-            raise RequestedRangeNotSatisfiable(length=size)
+            return _unsatisfiable(size)
         start, end = found
         status = 206
     chunks = store().read(artefact.storage_key, start, end)
@@ -59,6 +61,16 @@ def serve(artefact: Artefact, *, download: bool = False) -> Response:
     return response
 
 
+def _unsatisfiable(size: int) -> Response:
+    """416, telling the client the length so it can ask again."""
+    response = Response(
+        "The requested range is outside the file.", status=416, mimetype="text/plain"
+    )
+    response.headers["Content-Range"] = f"bytes */{size}"
+    response.headers["Accept-Ranges"] = "bytes"
+    return response
+
+
 def _attachment(name: str) -> str:
     from urllib.parse import quote
 
@@ -71,13 +83,21 @@ def _serializer() -> URLSafeSerializer:
 
 
 def create_link(
-    artefact: Artefact, created_by_id: int | None, hours: int | None = None
+    artefact: Artefact,
+    created_by_id: int | None,
+    hours: int | None = None,
+    purpose: str = "lms",
 ) -> tuple[MediaLink, str]:
-    """A new signed link to ``artefact``; returns the row and its token."""
+    """A new signed link to ``artefact``; returns the row and its token.
+
+    ``created_by_id`` is ``None`` for links Pathmark makes on its own
+    behalf (the gradebook hand-over), which no learner may revoke.
+    """
     hours = hours or current_app.config["MEDIA_LINK_HOURS"]
     link = MediaLink(
         artefact_id=artefact.id,
         created_by_id=created_by_id,
+        purpose=purpose,
         expires_at=utcnow() + timedelta(hours=hours),
     )
     db.session.add(link)

@@ -2,16 +2,19 @@
 
 The browser's figure is only a hint (a script can send any number), so
 the credential's length limit is checked against what the container says:
-WAV from its data size and byte rate, Ogg from the last page's granule
-position (Opus and Vorbis), MP4 and M4A from the movie header, WebM and
-Matroska from the Duration element or, where MediaRecorder wrote none, the
-time of the last block. Reads go through the artefact store in ranges or
-as one forward pass; no file is ever held whole.
+WAV from its data size and a byte rate that must agree with its sample
+rate and frame size, Ogg from the last page's granule position (Opus and
+Vorbis), MP4 and M4A from the movie header checked against the tracks'
+sample tables, WebM and Matroska from the span
+of the blocks, which a stated Duration element must agree with. Reads go
+through the artefact store in ranges or as one forward pass; no file is
+ever held whole.
 
 Hand-written because no library fits: mutagen reads WAV, Ogg and MP4 but
 not Matroska at all, and it wants a seekable local file where artefacts
-may sit in an S3 bucket. Formats not listed (MP3, fragmented MP4 without a
-fragment duration) answer ``None``: the length is then unknown.
+may sit in an S3 bucket. MP3 is counted frame by frame (``mp3_length``).
+Formats not listed (fragmented MP4 without a fragment duration, for one)
+answer ``None``: the length is then unknown.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import math
 import struct
 from collections.abc import Callable, Iterator
 
-from lti_tool import sniff
+from lti_tool import mp3_length, sniff
 from lti_tool.storage import ArtefactStore
 
 # Longer than any recording a credential asks for: beyond it the figure is
@@ -31,6 +34,10 @@ LONGEST = 24 * 3600.0
 OGG_TAIL = 2 * 65_307
 # Boxes or chunks walked before giving up on a malformed file.
 STEPS = 4096
+# Time-to-sample entries read per track (8 bytes each) before giving up.
+STTS_ENTRIES = 250_000
+# Seconds the movie header may differ from the longest track's samples.
+MP4_AGREEMENT = 1.0
 
 Read = Callable[[int, int], bytes]
 
@@ -54,6 +61,10 @@ def measure(store: ArtefactStore, key: str, size: int, media_type: str) -> float
             seconds = mp4_seconds(read, size)
         elif family == "webm":
             seconds = webm_seconds(store.read(key))
+        elif family == "mp3":
+            skip = mp3_length.id3v2_size(read(0, 10))
+            frames = store.read(key, skip, size) if skip < size else iter(())
+            seconds = mp3_length.mp3_seconds(frames, size - skip)
         else:
             return None
     except (struct.error, IndexError, ValueError, ZeroDivisionError, OverflowError):
@@ -78,11 +89,21 @@ def wav_seconds(read: Read, size: int) -> float | None:
         name, length = header[:4], struct.unpack("<I", header[4:])[0]
         if name == b"fmt ":
             fmt = read(offset + 8, offset + 24)
-            byte_rate = struct.unpack("<I", fmt[8:12])[0]
+            rate, byte_rate, align = struct.unpack("<IIH", fmt[4:14])
+            # The byte rate is a claim; it must be what the sample rate and
+            # frame size make, or any length could be written in.
+            if not align or byte_rate != rate * align:
+                return None
         elif name == b"data":
-            # Recorders that stream WAV leave the size 0 or all ones.
+            # Recorders that stream WAV leave the size 0 or all ones; a
+            # stated size past the end of the file is a cut or a lie.
             there = size - offset - 8
-            data = there if length in (0, 0xFFFFFFFF) else min(length, there)
+            if length in (0, 0xFFFFFFFF):
+                data = there
+            elif length > there:
+                return None
+            else:
+                data = length
             return data / byte_rate if byte_rate else None
         offset += 8 + length + (length & 1)
     return None
@@ -163,6 +184,38 @@ def _child(read: Read, start: int, end: int, kind: bytes) -> tuple[int, int] | N
     return None
 
 
+def _track_seconds(read: Read, trak: tuple[int, int]) -> float | None:
+    """Seconds of samples in one track: the sum of its time-to-sample table."""
+    mdia = _child(read, *trak, b"mdia")
+    minf = mdia and _child(read, *mdia, b"minf")
+    stbl = minf and _child(read, *minf, b"stbl")
+    stts = stbl and _child(read, *stbl, b"stts")
+    mdhd = mdia and _child(read, *mdia, b"mdhd")
+    if not (stts and mdhd):
+        return None
+    head = read(mdhd[0], mdhd[0] + 24)
+    scale = struct.unpack(">I", head[20:24] if head[0] == 1 else head[12:16])[0]
+    entries = struct.unpack(">I", read(stts[0] + 4, stts[0] + 8))[0]
+    if not scale or entries > STTS_ENTRIES:
+        return None
+    table = read(stts[0] + 8, stts[0] + 8 + 8 * entries)
+    if len(table) != 8 * entries:
+        return None
+    ticks = sum(count * delta for count, delta in struct.iter_unpack(">II", table))
+    return ticks / scale
+
+
+def _samples_agree(read: Read, moov: tuple[int, int], stated: float) -> bool:
+    """Whether the longest track's samples span what the movie header says."""
+    tracks = [
+        _track_seconds(read, (body, stop))
+        for kind, body, stop in _boxes(read, *moov)
+        if kind == b"trak"
+    ]
+    counted = [seconds for seconds in tracks if seconds is not None]
+    return bool(counted) and abs(max(counted) - stated) <= MP4_AGREEMENT
+
+
 def mp4_seconds(read: Read, size: int) -> float | None:
     moov = _child(read, 0, size, b"moov")
     if moov is None:
@@ -178,14 +231,19 @@ def mp4_seconds(read: Read, size: int) -> float | None:
         scale, length = struct.unpack(">II", data[12:20])
         unset = length == 0xFFFFFFFF
     if (length == 0 or unset) and (mvex := _child(read, *moov, b"mvex")):
-        # A fragmented file may state the whole length here instead.
+        # A fragmented file may state the whole length here instead. Known
+        # limit: its samples sit in the fragments, which are not summed, so
+        # this figure is taken as stated.
         mehd = _child(read, *mvex, b"mehd")
         if mehd is None:
             return None
         data = read(mehd[0], mehd[0] + 12)
         wide = data[0] == 1
         length = struct.unpack(">Q" if wide else ">I", data[4 : 12 if wide else 8])[0]
-    elif unset:
+    elif unset or not scale:
+        return None
+    elif not _samples_agree(read, moov, length / scale):
+        # The header is a claim; the sample tables are the media.
         return None
     return length / scale if scale else None
 
@@ -199,6 +257,9 @@ TIMECODE, SIMPLE_BLOCK, BLOCK, BLOCK_DURATION = 0xE7, 0xA3, 0xA1, 0x9B
 # element of unknown size (MediaRecorder's Segment and Clusters) is read.
 OPENED = {SEGMENT, CLUSTER, BLOCK_GROUP}
 INFO_LIMIT = 64 * 1024
+# Seconds a stated Duration may differ from the blocks' span: the span
+# leaves out the last frame's own length.
+WEBM_AGREEMENT = 1.0
 
 
 class _Forward:
@@ -284,6 +345,7 @@ def _info(data: bytes) -> tuple[int, float | None]:
 def webm_seconds(chunks: Iterator[bytes]) -> float | None:
     stream = _Forward(chunks)
     scale, cluster, block = 1_000_000, None, None
+    declared: float | None = None
     first: int | None = None
     last: int | None = None
     while (found := _element(stream)) is not None:
@@ -296,9 +358,7 @@ def webm_seconds(chunks: Iterator[bytes]) -> float | None:
             body = stream.take(size)
             if body is None:
                 break
-            scale, duration = _info(body)
-            if duration:
-                return duration * scale / 1e9
+            scale, declared = _info(body)
         elif element_id == TIMECODE and size <= 8:
             body = stream.take(size)
             if body is None:
@@ -325,4 +385,11 @@ def webm_seconds(chunks: Iterator[bytes]) -> float | None:
             break
     if first is None or last is None:
         return None
-    return (last - first) * scale / 1e9
+    counted = (last - first) * scale / 1e9
+    if declared:
+        # The Duration element is a claim; the blocks are the media.
+        stated = declared * scale / 1e9
+        if abs(stated - counted) > WEBM_AGREEMENT:
+            return None
+        return max(stated, counted)
+    return counted

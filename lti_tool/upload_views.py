@@ -36,28 +36,42 @@ def _state(upload: Upload) -> Response:
     return Response(json.dumps(body), mimetype="application/json")
 
 
+def _whole(value: object) -> bool:
+    """A JSON integer; ``true`` is not 1 here."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @bp.post("/evidence/<launch_id>/uploads")
 def begin(launch_id: str):
     launch, activity = learner_launch(launch_id)
-    data = request.get_json(silent=True) or {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise IntakeRefused("bad_request", "The request body is not a JSON object.")
     submission_id = data.get("submission")
-    if not isinstance(submission_id, int):
+    if not _whole(submission_id):
         raise EvidenceError("no_attempt", "The request did not name an attempt.", 400)
     submission = evidence.owned_draft(submission_id, launch)
     size = data.get("size")
-    if not isinstance(size, int):
+    if not _whole(size):
         raise IntakeRefused("no_size", "The request did not give the file's size.")
+    digest = data.get("sha256")
+    if digest is not None and not isinstance(digest, str):
+        raise IntakeRefused("bad_digest", "The announced SHA-256 is not valid.")
+    kind = data.get("kind", "recording")
+    if not isinstance(kind, str):
+        raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
     duration = data.get("duration")
+    timed = isinstance(duration, int | float) and not isinstance(duration, bool)
     upload = uploads.start(
         activity,
         submission,
         launch,
-        kind=str(data.get("kind", "recording")),
+        kind=kind,
         total_size=size,
         limit=activity.limit(current_app.config["MAX_UPLOAD_BYTES"]),
         original_name=str(data.get("name", "")),
-        expected_sha256=data.get("sha256") or None,
-        duration=float(duration) if isinstance(duration, int | float) else None,
+        expected_sha256=digest or None,
+        duration=float(duration) if timed else None,
         caption=str(data.get("caption", "")),
     )
     db.session.commit()

@@ -65,10 +65,30 @@ def mvhd(timescale: int, duration: int, version: int = 0) -> bytes:
     return box(b"mvhd", bytes([version, 0, 0, 0]) + times + rest)
 
 
-def mp4(seconds: float, *, version: int = 0, moov_last: bool = True) -> bytes:
-    """An M4A: ftyp, a filler mdat and moov (after it, as recorders write)."""
+def trak(seconds: float, frame_ms: int = 20) -> bytes:
+    """One audio track whose sample table holds ``seconds`` of frames."""
+    count = round(seconds * 1000 / frame_ms)
+    times = struct.pack(">II", 1000, count * frame_ms)
+    mdhd = box(b"mdhd", bytes(12) + times + bytes(4))
+    stts = box(b"stts", bytes(4) + struct.pack(">III", 1, count, frame_ms))
+    stbl = box(b"stbl", stts)
+    return box(b"trak", box(b"mdia", mdhd + box(b"minf", stbl)))
+
+
+def mp4(
+    seconds: float,
+    *,
+    version: int = 0,
+    moov_last: bool = True,
+    samples: float | None = None,
+) -> bytes:
+    """An M4A: ftyp, a filler mdat and moov (after it, as recorders write).
+
+    The movie header states ``seconds``; the track's sample table holds
+    ``samples`` seconds (the same unless given)."""
     ftyp = box(b"ftyp", b"M4A \x00\x00\x02\x00isomM4A ")
-    moov = box(b"moov", mvhd(600, round(seconds * 600), version))
+    tracked = trak(seconds if samples is None else samples)
+    moov = box(b"moov", mvhd(600, round(seconds * 600), version) + tracked)
     mdat = box(b"mdat", bytes((i * 7) % 256 for i in range(50_000)))
     return ftyp + (mdat + moov if moov_last else moov + mdat)
 
@@ -126,3 +146,18 @@ def webm(seconds: float, *, declared: float | None = None, frame_ms: int = 20) -
             head = b"\x81" + struct.pack(">h", offset) + b"\x80"
             out.append(element(0xA3, head + bytes(60)))
     return b"".join(out)
+
+
+# MPEG-1 Layer III, 128 kbit/s, 48 kHz, no padding: 384-byte frames of
+# 1152 samples, 24 ms each.
+MP3_FRAME = b"\xff\xfb\x94\x00" + bytes(380)
+
+
+def mp3(seconds: float, *, id3v2: bool = False, id3v1: bool = False) -> bytes:
+    """``seconds`` of MP3 frames, optionally between ID3 tags."""
+    out = MP3_FRAME * round(seconds / 0.024)
+    if id3v2:
+        out = b"ID3\x04\x00\x00" + bytes([0, 0, 1, 0]) + bytes(128) + out
+    if id3v1:
+        out += b"TAG" + bytes(125)
+    return out

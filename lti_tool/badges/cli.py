@@ -43,6 +43,11 @@ def revoke(award_id: str, reason: str) -> None:
         )
     else:
         click.echo(f"Revoked {award.id}.")
+    for also in done.pathways:
+        click.echo(
+            f"Also revoked pathway badge {also.award.id} ({also.award.key}): "
+            "it no longer has the credentials it needs."
+        )
     click.echo(f"Status list {listing.id} re-signed as {listing.url}")
     base = issuance.badges().base_url
     if not (listing.url or "").startswith(base + "/"):

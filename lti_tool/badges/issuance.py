@@ -22,6 +22,7 @@ from lti_tool.badges import ob3, status_list
 from lti_tool.badges.documents import DocumentLoader, pathmark_context_url
 from lti_tool.badges.issuer_keys import Issuer, IssuerKeys
 from lti_tool.badges.multikey import did_key, did_key_method
+from lti_tool.badges.pathway_status import revoke_unsupported
 from lti_tool.badges.proof import SigningKey, sign
 from lti_tool.badges.recipient import identity_hash, identity_object, new_salt
 from lti_tool.badges.verify import MALFORMED, Verdict, check
@@ -390,6 +391,8 @@ class Revocation:
     award: BadgeAward
     status_list: BadgeStatusList
     already: bool
+    # Pathway badges revoked with it because they rested on it.
+    pathways: tuple[Revocation, ...] = ()
 
 
 def revoke(award_id: str, reason: str) -> Revocation:
@@ -419,7 +422,9 @@ def revoke(award_id: str, reason: str) -> Revocation:
     db.session.flush()
     name = "badge_revoke_repeated" if already else "badge_revoked"
     event_log(name, award=award.id, status_list=row.id)
-    return Revocation(award, row, already)
+    if already:
+        return Revocation(award, row, already)
+    return Revocation(award, row, already, revoke_unsupported(award, reason))
 
 
 def verdict(document: dict[str, Any], now: datetime | None = None) -> Verdict:

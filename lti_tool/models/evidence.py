@@ -91,7 +91,7 @@ class Artefact(db.Model):
     # "recording", "upload", "text" or "link": the evidence kind it meets.
     kind: Mapped[str] = mapped_column(String(16))
     # Read from the file by Pathmark where the format allows; the hint is
-    # the browser's own figure, used only where the file says nothing.
+    # the browser's own figure, shown to people but never checked against.
     duration_seconds: Mapped[float | None] = mapped_column()
     duration_hint_seconds: Mapped[float | None] = mapped_column()
     caption: Mapped[str] = mapped_column(Text, default="")

@@ -14,6 +14,7 @@ from lti_tool.db import db, utcnow
 from lti_tool.models import Artefact, MediaLink, Registration, ScoreDelivery
 from lti_tool.vocab import Claim, Scope
 from tests import media_samples as samples
+from tests import recording_samples as rec
 from tests.ags_peer import CANVAS_SUBMISSION, AgsPeer
 from tests.evidence_helpers import JSON_HEADERS, launch, place_credential
 from tests.local_server import serving
@@ -90,7 +91,7 @@ def test_canvas_fetches_each_file_through_its_signed_link(app, platform, lms, se
         media_types=["audio/webm", "application/pdf"],
     )
     learner = learner_in(app, platform, lms, "canvas", served)
-    recording, pdf = samples.webm(), samples.pdf()
+    recording, pdf = rec.webm(100.0), samples.pdf()
     hand_in(
         app,
         learner,
@@ -137,7 +138,7 @@ def test_canvas_fetches_each_file_through_its_signed_link(app, platform, lms, se
 def test_resync_hands_canvas_fresh_links(app, platform, lms, served):
     place_credential(app, kinds=["recording"], media_types=["audio/webm"])
     learner = learner_in(app, platform, lms, "canvas", served)
-    recording = samples.webm()
+    recording = rec.webm(100.0)
     hand_in(app, learner, (recording, "recording", "audio/webm", ""))
     with app.app_context():
         (link,) = db.session.scalars(select(MediaLink)).all()
@@ -165,7 +166,7 @@ def test_link_lifetime_follows_the_setting(app, platform, lms, served):
     app.config["MEDIA_LINK_HOURS"] = 3
     place_credential(app, kinds=["recording"], media_types=["audio/webm"])
     learner = learner_in(app, platform, lms, "canvas", served)
-    hand_in(app, learner, (samples.webm(), "recording", "audio/webm", ""))
+    hand_in(app, learner, (rec.webm(100.0), "recording", "audio/webm", ""))
     with app.app_context():
         (link,) = db.session.scalars(select(MediaLink)).all()
         left = link.expires_at - utcnow()
@@ -198,8 +199,24 @@ def test_typed_text_alone_goes_as_a_text_entry(app, platform, lms, served):
 def test_moodle_gets_the_score_without_links(app, platform, lms, served):
     place_credential(app, kinds=["recording"], media_types=["audio/webm"])
     learner = learner_in(app, platform, lms, "moodle", served)
-    hand_in(app, learner, (samples.webm(), "recording", "audio/webm", ""))
+    hand_in(app, learner, (rec.webm(100.0), "recording", "audio/webm", ""))
     (body,) = lms.accepted
     assert CANVAS_SUBMISSION not in body
     with app.app_context():
         assert db.session.scalars(select(MediaLink)).all() == []
+
+
+def test_the_learner_cannot_revoke_what_speedgrader_fetches(app, platform, lms, served):
+    place_credential(app, kinds=["recording"], media_types=["audio/webm"])
+    learner = learner_in(app, platform, lms, "canvas", served)
+    hand_in(app, learner, (rec.webm(100.0), "recording", "audio/webm", ""))
+    with app.app_context():
+        (link,) = db.session.scalars(select(MediaLink)).all()
+        assert (link.created_by_id, link.purpose) == (None, "canvas")
+        link_id = link.id
+    refused = learner.client.post(
+        learner.url(f"media-links/{link_id}/revoke"), headers=JSON_HEADERS
+    )
+    assert refused.status_code == 403
+    [(_, status, _)] = lms.fetch_content_items()
+    assert status == 200

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from lti_tool.db import db
 from lti_tool.models import Registration, ScoreDelivery
 from lti_tool.vocab import Claim, ContextRole, Scope
-from tests import media_samples as media
+from tests import recording_samples as rec
 from tests.ags_peer import AgsPeer
 from tests.evidence_helpers import KEY, Session, place_credential
 from tests.platform_fake import CLIENT_ID
@@ -55,7 +55,7 @@ def test_submitting_evidence_queues_and_sends_pending_manual(app, platform, lms)
     place_credential(app, resubmission=False)
     learner = launch_with_ags(app, platform, lms)
     submission = learner.start()
-    response = learner.post_file(submission, media.webm(), duration="100")
+    response = learner.post_file(submission, rec.webm(100.0), duration="100")
     assert response.status_code == 200
     assert learner.submit(submission).status_code == 200
     with app.app_context():

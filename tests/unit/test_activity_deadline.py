@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lti_tool.db import db
 from lti_tool.models import ActivityDeadline, ActivityDeadlineChange, Submission
 from lti_tool.vocab import ContextRole
-from tests import media_samples
+from tests import recording_samples as rec
 from tests.evidence_helpers import KEY, launch, place_credential
 
 
@@ -41,7 +41,7 @@ def stored(app):
 def hand_in(app, platform, sub: str, custom: dict | None = None) -> Submission:
     learner = launch(app, platform, sub=sub, custom=custom)
     submission = learner.start()
-    learner.post_file(submission, media_samples.webm(), duration="100")
+    learner.post_file(submission, rec.webm(100.0), duration="100")
     assert learner.submit(submission, key=f"key-{sub}-0123456789").status_code == 200
     with app.app_context():
         return db.session.get(Submission, submission)

@@ -69,6 +69,17 @@ def test_invalid_yaml_names_file_and_line():
     assert "not valid YAML" in problem
 
 
+def test_aliases_are_refused_with_their_line():
+    looping = "pathmark_catalogue: 1\ncredentials: &a [*a]\n"
+    (problem,) = problems_of(looping, "loop.yaml")
+    assert problem.startswith("loop.yaml:2:") and "aliases" in problem
+    levels = ["x: &l0 [a, a]"] + [
+        f"l{n}: &l{n} [*l{n - 1}, *l{n - 1}]" for n in range(1, 30)
+    ]
+    (problem,) = problems_of("\n".join(levels) + "\n", "bomb.yaml")
+    assert "aliases" in problem
+
+
 def test_empty_file_is_refused():
     assert problems_of("# nothing here\n") == ["cat.yaml:1: (top): the file is empty"]
 

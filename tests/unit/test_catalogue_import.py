@@ -51,8 +51,27 @@ def test_export_imports_into_an_empty_catalogue(app, settings, tmp_path):
 def test_unchanged_reimport_changes_nothing(app):
     with app.app_context():
         catalogue_io.import_example()
-        again = catalogue_io.import_example()
+        again = import_files([catalogue_io.example_catalogue_dir()])
         assert {s.outcome for s in again} == {catalogue.UNCHANGED}
+
+
+def test_repeated_example_load_keeps_an_administrators_edit(app, tmp_path):
+    with app.app_context():
+        catalogue_io.import_example()
+        exported = catalogue_io.export_document(["introduce-yourself"])
+        exported["credentials"][0]["title"] = "Introduce yourself, our way"
+        path = tmp_path / "edit.yaml"
+        path.write_text(catalogue_io.dump(exported), encoding="utf-8")
+        import_files([path])
+        before = count(CredentialVersion), count(PathwayVersion)
+
+        # What every `make run` does through `lti-tool init --sandbox`.
+        assert catalogue_io.import_example() == []
+
+        row = catalogue.credential("introduce-yourself")
+        title = catalogue.definition(catalogue.current_of(row)).title
+        assert title == "Introduce yourself, our way"
+        assert (count(CredentialVersion), count(PathwayVersion)) == before
 
 
 def test_edit_of_a_version_in_use_makes_a_new_version(app, tmp_path):
@@ -179,6 +198,9 @@ def test_init_sandbox_loads_the_example(app):
 
     result = app.test_cli_runner().invoke(init, ["--sandbox"])
     assert result.exit_code == 0, result.output
-    assert "Example catalogue: 11 entries, 11 changed" in result.output
+    assert "Example catalogue: 11 new entries" in result.output
     with app.app_context():
         assert catalogue.current_version("introduce-yourself") is not None
+    again = app.test_cli_runner().invoke(init, ["--sandbox"])
+    assert again.exit_code == 0, again.output
+    assert "Example catalogue: 0 new entries" in again.output

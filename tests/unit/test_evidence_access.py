@@ -9,10 +9,11 @@ import pytest
 from lti_tool.db import db, utcnow
 from lti_tool.models import MediaLink
 from lti_tool.vocab import ContextRole
-from tests import media_samples as media
+from tests import media_samples
+from tests import recording_samples as rec
 from tests.evidence_helpers import JSON_HEADERS, counts, launch, place_credential
 
-DATA = media.webm(40_000)
+DATA = rec.webm(100.0)
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def test_learner_cannot_post_to_another_learners_submission(app, platform, world
     other = launch(app, platform, sub="user-2")
     before = counts(app)
     for response in (
-        other.post_file(submission, media.webm(20_001)),
+        other.post_file(submission, media_samples.webm(20_001)),
         other.submit(submission),
         other.client.post(
             other.url("withdraw"),
@@ -99,7 +100,7 @@ def test_learner_cannot_post_to_another_learners_submission(app, platform, world
 def test_staff_cannot_upload_as_a_learner(app, platform, world):
     _, submission, _ = world
     staff = launch(app, platform, sub="t1", role=ContextRole.INSTRUCTOR.value)
-    response = staff.post_file(submission, media.webm(20_002))
+    response = staff.post_file(submission, media_samples.webm(20_002))
     assert response.status_code == 403
 
 
@@ -114,6 +115,10 @@ def test_range_requests_for_seeking(world):
     assert tail.data == DATA[-10:]
     beyond = _get(owner, artefact, Range=f"bytes={len(DATA) + 5}-")
     assert beyond.status_code == 416
+    assert beyond.headers["Content-Range"] == f"bytes */{len(DATA)}"
+    several = _get(owner, artefact, Range="bytes=0-9,20-29")
+    assert several.status_code == 200 and several.data == DATA
+    assert "Content-Range" not in several.headers
 
 
 def test_signed_media_links_expire_and_can_be_revoked(app, platform, world):
@@ -187,3 +192,49 @@ def test_expired_media_says_so_and_receipt_still_verifies(app, platform, world):
         result = check_receipt(jws["receipt"])
     assert result["valid"] and not result["all_match"]
     assert {a["status"] for a in result["artefacts"]} == {"expired"}
+
+
+def _link(session, artefact) -> int:
+    made = session.client.post(
+        f"/evidence/{session.launch_id}/artefacts/{artefact}/links?lt={session.token}"
+    )
+    assert made.status_code == 201
+    return made.get_json()["id"]
+
+
+def _revoke(session, link_id: int):
+    return session.client.post(
+        f"/evidence/{session.launch_id}/media-links/{link_id}/revoke"
+        f"?lt={session.token}",
+        headers=JSON_HEADERS,
+    )
+
+
+def test_a_learner_cannot_revoke_a_link_staff_made(app, platform, world):
+    owner, _, artefact = world
+    staff = launch(app, platform, sub="t1", role=ContextRole.INSTRUCTOR.value)
+    link_id = _link(staff, artefact)
+    refused = _revoke(owner, link_id)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"] == "not_yours"
+    with app.app_context():
+        assert db.session.get(MediaLink, link_id).revoked_at is None
+    # The learner's own link is theirs to revoke; staff may revoke any.
+    own = _link(owner, artefact)
+    assert _revoke(owner, own).status_code == 204
+    other = launch(app, platform, sub="t2", role=ContextRole.MENTOR.value)
+    assert _revoke(other, link_id).status_code == 204
+
+
+def test_a_learner_cannot_revoke_the_gradebook_hand_over_link(app, platform, world):
+    from lti_tool import media
+    from lti_tool.models import Artefact
+
+    owner, _, artefact = world
+    with app.app_context():
+        made, _ = media.create_link(
+            db.session.get(Artefact, artefact), None, purpose="canvas"
+        )
+        db.session.commit()
+        link_id = made.id
+    assert _revoke(owner, link_id).status_code == 403

@@ -20,6 +20,7 @@ from lti_tool.receipts import verify
 from lti_tool.signals import SubmissionEvent, submission_submitted
 from lti_tool.vocab import Claim
 from tests import media_samples as media
+from tests import recording_samples as rec
 from tests.evidence_helpers import (
     KEY,
     Session,
@@ -49,7 +50,7 @@ def learner(app, platform):
 
 def _draft_with_take(learner, seconds: str = "100") -> int:
     submission = learner.start()
-    response = learner.post_file(submission, media.webm(), duration=seconds)
+    response = learner.post_file(submission, rec.webm(float(seconds)), duration=seconds)
     assert response.status_code == 200
     return submission
 
@@ -166,7 +167,7 @@ def test_late_against_the_activity_deadline(app, platform):
             )
         )
         db.session.commit()
-    learner.post_file(sub, media.webm(), duration="100")
+    learner.post_file(sub, rec.webm(100.0), duration="100")
     learner.submit(sub)
     with app.app_context():
         row = db.session.get(Submission, sub)

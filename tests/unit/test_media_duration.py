@@ -70,6 +70,17 @@ def test_m4a_length_from_the_movie_header(store, version):
     assert store.pulled < 1024 < len(data)
 
 
+@pytest.mark.parametrize(("stated", "samples"), [(4.5, 300.0), (600.0, 4.5)])
+def test_mp4_header_that_disagrees_with_the_samples_is_unknown(store, stated, samples):
+    data = rec.mp4(stated, samples=samples)
+    assert seconds(store, data, "audio/mp4") is None
+
+
+def test_mp4_without_a_sample_table_is_unknown(store):
+    data = rec.box(b"ftyp", b"M4A ") + rec.box(b"moov", rec.mvhd(600, 2700))
+    assert seconds(store, data, "audio/mp4") is None
+
+
 def test_fragmented_mp4_uses_the_fragment_duration(store):
     assert seconds(store, rec.fragmented_mp4(7.2), "video/mp4") == 7.2
 
@@ -80,8 +91,31 @@ def test_webm_from_mediarecorder_walks_to_the_last_block(store):
     assert seconds(store, data, "audio/webm") == 2.5
 
 
-def test_webm_with_a_duration_element_uses_it(store):
-    assert seconds(store, rec.webm(1.0, declared=6.0), "video/webm") == 6.0
+def test_webm_with_a_duration_element_that_agrees_takes_the_larger(store):
+    assert seconds(store, rec.webm(6.0, declared=6.5), "video/webm") == 6.5
+
+
+@pytest.mark.parametrize(("blocks", "declared"), [(1.0, 6.0), (600.0, 60.0)])
+def test_webm_duration_element_that_disagrees_with_the_blocks_is_unknown(
+    store, blocks, declared
+):
+    data = rec.webm(blocks, declared=declared)
+    assert seconds(store, data, "audio/webm") is None
+
+
+def test_wav_byte_rate_must_match_sample_rate_and_frame_size(store):
+    data = bytearray(media_samples.wav(2.0, rate=8000))
+    at = data.index(b"fmt ")
+    # Claim eight times the real byte rate: the take would look 0.25 s long.
+    data[at + 16 : at + 20] = (8 * 16_000).to_bytes(4, "little")
+    assert seconds(store, bytes(data), "audio/wav") is None
+
+
+def test_wav_data_size_past_the_end_of_the_file_is_unknown(store):
+    data = bytearray(media_samples.wav(2.0, rate=8000))
+    at = data.index(b"data")
+    data[at + 4 : at + 8] = (10 * 32_000).to_bytes(4, "little")
+    assert seconds(store, bytes(data), "audio/wav") is None
 
 
 def test_webm_long_take_streams_in_store_chunks(store):
@@ -98,6 +132,29 @@ def test_truncated_webm_counts_the_blocks_that_arrived(store):
     )
 
 
+@pytest.mark.parametrize(("id3v2", "id3v1"), [(False, False), (True, True)])
+def test_mp3_length_counts_every_frame(store, id3v2, id3v1):
+    data = rec.mp3(2.4, id3v2=id3v2, id3v1=id3v1)
+    assert seconds(store, data, "audio/mpeg") == 2.4
+
+
+def test_mp3_long_take_streams_across_store_chunks(store):
+    data = rec.mp3(120.0)
+    assert len(data) > 1024 * 1024 and (1024 * 1024) % len(rec.MP3_FRAME)
+    assert seconds(store, data, "audio/mpeg") == 120.0
+    assert store.biggest_chunk <= 1024 * 1024
+
+
+def test_mp3_cut_last_frame_counts_only_whole_frames(store):
+    data = rec.mp3(2.4)[:-100]
+    assert seconds(store, data, "audio/mpeg") == 2.376
+
+
+def test_mp3_with_garbage_between_frames_is_unknown(store):
+    data = rec.mp3(1.2) + bytes(500) + rec.mp3(1.2)
+    assert seconds(store, data, "audio/mpeg") is None
+
+
 @pytest.mark.parametrize(
     "data, media_type",
     [
@@ -105,7 +162,7 @@ def test_truncated_webm_counts_the_blocks_that_arrived(store):
         (b"OggS" + bytes(100), "audio/ogg"),
         (b"RIFF\x00\x00\x00\x00WAVEjunk", "audio/wav"),
         (rec.box(b"ftyp", b"M4A ") + rec.box(b"mdat", bytes(10)), "audio/mp4"),
-        (b"\xff\xfb\x90\x00" + bytes(500), "audio/mpeg"),  # MP3: not read
+        (b"\xff\xfb\x90\x00" + bytes(500), "audio/mpeg"),  # one frame, then zeros
         (b"%PDF-1.4\n", "application/pdf"),
     ],
 )

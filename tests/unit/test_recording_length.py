@@ -57,13 +57,34 @@ def test_a_short_file_is_refused(app, learner):
     assert "30 s (measured from the file)" in response.get_json()["message"]
 
 
-def test_without_a_readable_length_the_browser_figure_is_the_check(app, learner):
-    submission = _take(learner, media_samples.webm(), browser_says="200")
+def test_without_a_readable_length_a_limited_task_refuses_the_take(app, learner):
+    # The browser's figure is within limits; it alone never accepts a take.
+    submission = _take(learner, media_samples.webm(), browser_says="120")
+    response = learner.submit(submission)
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "length_unknown"
+    assert "cannot be read from the file" in response.get_json()["message"]
+    draft = learner.page().get_data(as_text=True)
+    assert "about 120 s (your browser's timing)" in draft
+
+
+def test_an_mp3_take_with_limits_is_refused_not_passed(app, learner):
+    submission = learner.start()
+    data = b"\xff\xfb\x90\x00" + bytes(5000)
+    sent = learner.post_file(
+        submission, data, kind="upload", content_type="audio/mpeg", duration="120"
+    )
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    response = learner.submit(submission)
+    assert response.get_json()["error"] == "length_unknown"
+
+
+def test_an_uploaded_long_file_meets_the_recording_limits(app, learner):
+    submission = learner.start()
+    sent = learner.post_file(submission, rec.webm(200.0), kind="upload")
+    assert sent.status_code == 200, sent.get_data(as_text=True)
     response = learner.submit(submission)
     assert response.get_json()["error"] == "too_long"
-    assert "(as your browser timed it)" in response.get_json()["message"]
-    draft = learner.page().get_data(as_text=True)
-    assert "about 200 s (your browser's timing)" in draft
 
 
 def test_a_resumable_upload_is_measured_once_assembled(app, learner):
@@ -100,3 +121,17 @@ def test_a_resumable_upload_is_measured_once_assembled(app, learner):
         row = db.session.get(Artefact, done.get_json()["artefact"]["id"])
         assert (row.duration_seconds, row.duration_hint_seconds) == (100.0, 3.0)
     assert learner.submit(submission).status_code == 200
+
+
+@pytest.mark.parametrize(("length", "code"), [(120.0, None), (200.0, "too_long")])
+def test_an_uploaded_mp3_is_measured_frame_by_frame(app, learner, length, code):
+    submission = learner.start()
+    sent = learner.post_file(
+        submission, rec.mp3(length), kind="upload", content_type="audio/mpeg"
+    )
+    assert sent.status_code == 200, sent.get_data(as_text=True)
+    response = learner.submit(submission)
+    if code is None:
+        assert response.status_code == 200
+    else:
+        assert response.get_json()["error"] == code

@@ -176,6 +176,12 @@ def test_chunk_larger_than_announced_or_allowed(app, learner):
         ({"size": 0}, 400, "empty"),
         ({"sha256": "nothex"}, 400, "bad_digest"),
         ({"kind": "text"}, 409, "kind_not_allowed"),
+        ({"sha256": 5}, 400, "bad_digest"),
+        ({"sha256": ["ab"]}, 400, "bad_digest"),
+        ({"size": True}, 400, "no_size"),
+        ({"size": "300"}, 400, "no_size"),
+        ({"submission": True}, 400, "no_attempt"),
+        ({"kind": 7}, 409, "kind_not_allowed"),
     ],
 )
 def test_bad_announcements(app, learner, changes, status, code):
@@ -209,3 +215,11 @@ def test_sweep_removes_abandoned_chunks(app, learner):
         )
         db.session.commit()
     assert stored_files(app) == []
+
+
+def test_an_announcement_that_is_not_an_object_is_refused(app, learner):
+    response = learner.client.post(
+        learner.url("uploads"), json=[1, 2], headers=JSON_HEADERS
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad_request"
