@@ -11,6 +11,7 @@ account ends older sessions.
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit
 
 from flask import (
@@ -42,6 +43,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 SESSION_ADMIN = "admin_id"
 SESSION_VERSION = "admin_v"
 SESSION_LAUNCH_ADMIN = "admin_launch_session"
+# When a password admin signed in (Unix seconds, in the signed cookie).
+SESSION_SINCE = "admin_since"
 RECENT_REFUSALS = 25
 CSRF_ADVICE = (
     "This form expired or did not come from Pathmark's admin page. Reload the "
@@ -77,6 +80,8 @@ def require_admin() -> Response | None:
         session.get(SESSION_ADMIN),
         session.get(SESSION_VERSION),
         session.get(SESSION_LAUNCH_ADMIN),
+        session.get(SESSION_SINCE),
+        current_app.config["ADMIN_PASSWORD_SESSION_MAX_AGE"],
     )
     if g.admin is None and request.endpoint != "admin.sign_in":
         if SESSION_ADMIN in session or SESSION_LAUNCH_ADMIN in session:
@@ -131,6 +136,7 @@ def sign_in():
     session.clear()
     session[SESSION_ADMIN] = admin.id
     session[SESSION_VERSION] = admin.session_version
+    session[SESSION_SINCE] = int(time.time())
     event("admin.signed_in", admin=admin.id)
     return redirect(_safe_next(request.args.get("next")))
 
@@ -258,6 +264,32 @@ def add_deployment(reg_id: int):
         **g.admin.log_ids,
         registration=reg.id,
         deployment_id=deployment_id,
+    )
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/registrations/<int:reg_id>/trust")
+def trust_registration(reg_id: int):
+    """Give (or take back) tool-wide catalogue editing to a registration's
+    LMS administrators; only a password admin may, never an LMS's own."""
+    refused = _checked()
+    if refused:
+        return refused
+    if g.admin.registration_id is not None:
+        return _refuse(
+            403,
+            "Password admins only",
+            "Only a Pathmark password admin can trust a registration.",
+        )
+    reg = db.session.get(Registration, reg_id)
+    if reg is None:
+        raise NotFound("No such registration; another admin may have removed it.")
+    reg.trusted = request.form.get("trusted") == "1"
+    db.session.commit()
+    event(
+        "registration.trusted" if reg.trusted else "registration.untrusted",
+        registration=reg.id,
+        **g.admin.log_ids,
     )
     return redirect(url_for("admin.index"))
 

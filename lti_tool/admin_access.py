@@ -11,6 +11,7 @@ does not reveal which names exist.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -136,10 +137,26 @@ def sign_in(username: str, password: str, now: datetime | None = None) -> AdminU
     return admin
 
 
-def session_admin(admin_id: object, version: object) -> AdminUser | None:
-    """The admin a session names, if still active and still current."""
+def session_admin(
+    admin_id: object,
+    version: object,
+    since: object = None,
+    max_age: int | None = None,
+    now: float | None = None,
+) -> AdminUser | None:
+    """The admin a session names, if still active and still current.
+
+    With ``max_age``, the session must also have started (``since``, Unix
+    seconds from the signed cookie) at most that many seconds ago.
+    """
     if not isinstance(admin_id, int) or not isinstance(version, int):
         return None
+    if max_age is not None:
+        if not isinstance(since, int):
+            return None
+        age = (time.time() if now is None else now) - since
+        if not 0 <= age <= max_age:
+            return None
     admin = db.session.get(AdminUser, admin_id)
     if admin is None or not admin.active or admin.session_version != version:
         return None
@@ -176,10 +193,14 @@ def launch_session(
 
 
 def signed_in(
-    admin_id: object, version: object, launch_session_id: object
+    admin_id: object,
+    version: object,
+    launch_session_id: object,
+    since: object = None,
+    max_age: int | None = None,
 ) -> SignedIn | None:
     """Who the session cookie's values name, or ``None``."""
-    account = session_admin(admin_id, version)
+    account = session_admin(admin_id, version, since, max_age)
     if account is not None:
         return SignedIn(account.username, {"admin": account.id})
     row = launch_session(launch_session_id)

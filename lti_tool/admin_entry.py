@@ -9,6 +9,7 @@ creates the first admin account, once. See ``admin_tickets`` for the rules.
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import (
     Blueprint,
@@ -142,5 +143,6 @@ def bootstrap() -> Response | str:
     session.clear()
     session[admin.SESSION_ADMIN] = account.id
     session[admin.SESSION_VERSION] = account.session_version
+    session[admin.SESSION_SINCE] = int(time.time())
     event("admin.bootstrap_used", admin=account.id)
     return redirect(url_for("admin.index"), code=303)

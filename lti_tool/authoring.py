@@ -50,6 +50,14 @@ def _staff(launch_id: str) -> Launch:
 
 
 def _is_admin(launch: Launch) -> bool:
+    """Tool-wide rights: a platform administrator of a trusted registration.
+
+    Any LMS can register itself through Dynamic Registration, so its
+    administrators author in their own courses only until a password admin
+    marks the registration trusted.
+    """
+    if not launch.registration.trusted:
+        return False
     return is_platform_admin(launch.claims.get(Claim.ROLES))
 
 

@@ -258,11 +258,14 @@ def platform_add(
     issuer, client_id, auth_url, token_url, jwks_url, deployment_id, audience, name
 ) -> None:
     """Register a platform, or update its endpoints and add deployments."""
+    from lti_tool.public_address import AddressPolicy, parse_networks
     from lti_tool.registration import (
         PlatformEndpoints,
         RegistrationError,
         add_platform,
     )
+
+    allowed = current_app.config["REGISTRATION_ALLOWED_NETWORKS"]
 
     try:
         reg = add_platform(
@@ -276,6 +279,7 @@ def platform_add(
                 name=name,
             ),
             deployment_id,
+            policy=AddressPolicy(parse_networks(allowed)),
         )
     except RegistrationError as exc:
         raise click.UsageError(str(exc)) from None

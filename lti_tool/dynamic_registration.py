@@ -26,12 +26,14 @@ from pylti1p3.dynamic_registration import DynamicRegistration
 from lti_tool import tool_configuration as tool
 from lti_tool.models import Deployment, Registration
 from lti_tool.public_address import (
+    AddressPolicy,
     AddressRefused,
     Answer,
     OutboundClient,
     ResponseRefused,
 )
 from lti_tool.registration import (
+    EndpointRefused,
     PlatformEndpoints,
     RegistrationError,
     add_deployment,
@@ -316,7 +318,9 @@ class Registrar:
                 status=502,
             ) from None
 
-    def fetch_configuration(self, config_url: str) -> PlatformConfiguration:
+    def fetch_configuration(
+        self, config_url: str, token: str = ""
+    ) -> PlatformConfiguration:
         if not config_url:
             raise RegistrationFailed(
                 "request",
@@ -327,12 +331,12 @@ class Registrar:
             raise RegistrationFailed(
                 "request", "openid_configuration must be an http(s) URL."
             )
-        answer = self._call(
-            "GET",
-            config_url,
-            "configuration",
-            headers={"Accept": "application/json"},
-        )
+        headers = {"Accept": "application/json"}
+        if token:
+            # Canvas, for one, may answer the configuration only to a
+            # bearer of the registration token.
+            headers["Authorization"] = f"Bearer {token}"
+        answer = self._call("GET", config_url, "configuration", headers=headers)
         if not answer.ok:
             raise RegistrationFailed(
                 "configuration",
@@ -379,13 +383,16 @@ class Registrar:
         self, config_url: str, token: str, deployment_status: str
     ) -> Registration:
         """The whole flow; the caller commits the session."""
-        platform = self.fetch_configuration(config_url)
+        platform = self.fetch_configuration(config_url, token)
         answer = self.post_registration(platform, token)
-        return store(platform, answer, deployment_status)
+        return store(platform, answer, deployment_status, self.http.policy)
 
 
 def store(
-    platform: PlatformConfiguration, answer: dict[str, Any], deployment_status: str
+    platform: PlatformConfiguration,
+    answer: dict[str, Any],
+    deployment_status: str,
+    policy: AddressPolicy | None = None,
 ) -> Registration:
     """Keep the client_id and deployment the platform returned.
 
@@ -414,7 +421,14 @@ def store(
         name=f"{name} ({_host(platform.registration_endpoint)})",
     )
     try:
-        reg = add_platform(endpoints)
+        reg = add_platform(endpoints, policy=policy, trusted=False)
+    except EndpointRefused as exc:
+        raise RegistrationFailed(
+            "address",
+            "Pathmark does not store a platform whose endpoints it may not call.",
+            shown=str(exc),
+            status=403,
+        ) from None
     except RegistrationError as exc:
         raise RegistrationFailed("store", str(exc), status=502) from None
     if isinstance(deployment_id, str | int) and str(deployment_id):

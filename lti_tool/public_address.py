@@ -26,6 +26,7 @@ library offers this guard for requests as a maintained package.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import time
 from collections.abc import Iterable
@@ -36,6 +37,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from lti_tool.events import event
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -98,8 +101,12 @@ class AddressPolicy:
             return None
         return "a private or reserved address"
 
-    def check_url(self, url: str) -> None:
-        """Refuse a URL that is not http(s) or whose host resolves badly."""
+    def check_url(self, url: str, unresolved_ok: bool = False) -> None:
+        """Refuse a URL that is not http(s) or whose host resolves badly.
+
+        ``unresolved_ok`` lets a name that does not resolve (yet) pass, for
+        URLs stored now and called later: each call is checked again.
+        """
         parts = urlsplit(url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise AddressRefused(f"{url[:200]!r} is not an http(s) URL")
@@ -107,6 +114,8 @@ class AddressPolicy:
             port = parts.port or (443 if parts.scheme == "https" else 80)
             infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError, ValueError) as exc:
+            if unresolved_ok and isinstance(exc, socket.gaierror):
+                return
             raise AddressRefused(
                 f"{parts.hostname} cannot be resolved ({exc})"
             ) from None
@@ -155,6 +164,52 @@ class GuardedAdapter(HTTPAdapter):
                 {"ConnectionCls": https_conn},
             ),
         }
+
+
+class PlatformAddressRefused(requests.ConnectionError):
+    """A call to a platform's endpoint was refused before any byte was sent.
+
+    A ``requests`` error, so every caller that already copes with an
+    unreachable platform (key sets, service tokens, grades, rosters) copes
+    with this one too.
+    """
+
+
+class PlatformAdapter(GuardedAdapter):
+    """The transport for every call to a stored platform endpoint.
+
+    The host is resolved and checked before connecting, so a refused
+    address is never contacted; the connected peer is checked again, so a
+    name that resolves elsewhere the second time is refused too.
+    """
+
+    def send(self, request, *args, **kwargs):  # type: ignore[override]
+        try:
+            self.policy.check_url(request.url or "")
+            return super().send(request, *args, **kwargs)
+        except AddressRefused as exc:
+            event(
+                "outbound.refused",
+                logging.WARNING,
+                host=urlsplit(request.url or "").hostname,
+                reason=str(exc),
+            )
+            raise PlatformAddressRefused(str(exc), request=request) from None
+
+
+def platform_session(policy: AddressPolicy, user_agent: str) -> requests.Session:
+    """A session whose every connection must end at an address the policy permits.
+
+    Proxies from the environment are ignored: a proxy would hide the
+    address actually reached.
+    """
+    session = requests.Session()
+    session.trust_env = False
+    session.headers["User-Agent"] = user_agent
+    adapter = PlatformAdapter(policy)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,15 @@ from sqlalchemy import select
 from lti_tool.db import db
 from lti_tool.keys import KeyRing
 from lti_tool.models import Deployment, Registration
+from lti_tool.public_address import AddressPolicy, AddressRefused
 
 
 class RegistrationError(ValueError):
     """A registration cannot be added or changed as asked."""
+
+
+class EndpointRefused(RegistrationError):
+    """An endpoint Pathmark would call resolves to an address it may not reach."""
 
 
 @dataclass(frozen=True)
@@ -39,9 +44,20 @@ def _check_url(label: str, url: str) -> None:
 
 
 def add_platform(
-    endpoints: PlatformEndpoints, deployment_ids: Iterable[str] = ()
+    endpoints: PlatformEndpoints,
+    deployment_ids: Iterable[str] = (),
+    policy: AddressPolicy | None = None,
+    trusted: bool = True,
 ) -> Registration:
-    """Create a registration, or update its endpoints; add deployments."""
+    """Create a registration, or update its endpoints; add deployments.
+
+    ``trusted`` applies to a new registration only (see
+    ``Registration.trusted``); updating endpoints never changes it.
+
+    With a ``policy``, the endpoints Pathmark will call itself (token and
+    key set) must resolve to addresses it permits; the login URL is only
+    ever a redirect for the learner's browser.
+    """
     if not endpoints.issuer or not endpoints.client_id:
         raise RegistrationError("issuer and client_id are both required")
     for label, url in (
@@ -50,10 +66,26 @@ def add_platform(
         ("--jwks-url", endpoints.key_set_url),
     ):
         _check_url(label, url)
+    if policy is not None:
+        for label, url in (
+            ("token_endpoint (--token-url)", endpoints.auth_token_url),
+            ("jwks_uri (--jwks-url)", endpoints.key_set_url),
+        ):
+            try:
+                # A name that does not resolve yet is kept: every call to it
+                # passes the same check at connect time.
+                policy.check_url(url, unresolved_ok=True)
+            except AddressRefused as exc:
+                raise EndpointRefused(
+                    f"{label} is refused: {exc}. Pathmark only calls public "
+                    "addresses unless registration_allowed_networks lists them."
+                ) from None
 
     reg = find_registration(endpoints.issuer, endpoints.client_id)
     if reg is None:
-        reg = Registration(issuer=endpoints.issuer, client_id=endpoints.client_id)
+        reg = Registration(
+            issuer=endpoints.issuer, client_id=endpoints.client_id, trusted=trusted
+        )
         db.session.add(reg)
     reg.name = endpoints.name or reg.name or endpoints.issuer
     reg.auth_login_url = endpoints.auth_login_url

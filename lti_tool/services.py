@@ -17,6 +17,7 @@ from lti_tool.keys import KeyRing
 from lti_tool.launch_session import LaunchTokens
 from lti_tool.launch_validation import LaunchPolicy
 from lti_tool.platform_keys import PlatformKeys
+from lti_tool.public_address import AddressPolicy, parse_networks, platform_session
 from lti_tool.registration import DatabaseToolConf
 
 USER_AGENT = "Pathmark/0.1 (LTI 1.3 tool)"
@@ -37,8 +38,10 @@ def build_services(app: Flask) -> Services:
     keyring = KeyRing(
         resolve_path(cfg["KEYS_DIR"]), grace=timedelta(days=cfg["KEY_GRACE_DAYS"])
     )
-    http = requests.Session()
-    http.headers["User-Agent"] = USER_AGENT
+    # Every call to a stored platform endpoint (key sets, tokens, grades,
+    # rosters) goes through the address guard Dynamic Registration uses.
+    policy = AddressPolicy(parse_networks(cfg["REGISTRATION_ALLOWED_NETWORKS"]))
+    http = platform_session(policy, USER_AGENT)
     return Services(
         keyring=keyring,
         tool_conf=DatabaseToolConf(keyring),

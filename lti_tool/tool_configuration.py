@@ -44,15 +44,11 @@ CUSTOM_PARAMETERS = {
     "resource_link_id_history": "$ResourceLink.id.history",
 }
 
-# Canvas sends its own ids only when asked for them as custom parameters:
-# the user and course ids tie launches to Canvas's API and course copies,
-# the assignment id to the submission the score belongs to, and the due
-# date to the late flag (lti_tool/deadlines.py).
+# Canvas substitutes its own variables only when asked for them as custom
+# parameters. Pathmark asks for the one it reads: the assignment's due date,
+# for the late flag (lti_tool/deadlines.py). It does not call Canvas's API,
+# so Canvas's user, course and assignment ids are not asked for.
 CANVAS_CUSTOM_PARAMETERS = {
-    "canvas_user_id": "$Canvas.user.id",
-    "canvas_course_id": "$Canvas.course.id",
-    "canvas_assignment_id": "$Canvas.assignment.id",
-    "canvas_api_domain": "$Canvas.api.domain",
     "due_at": "$Canvas.assignment.dueAt.iso8601",
 }
 

@@ -50,6 +50,9 @@ class RegistrationPlatform:
         self.registration_endpoint: str | None = None
         self.drip_seconds = 0.0
         self.refuse_with: str | None = None  # a validation error to answer
+        # Strict: the configuration, too, only for the registration token's
+        # bearer (as Canvas may require).
+        self.configuration_needs_bearer = False
 
     # -- what the platform publishes -------------------------------------
     def configuration(self) -> dict[str, Any]:
@@ -134,6 +137,9 @@ class RegistrationPlatform:
                 and request.args.get("registration_token") != self.token
             ):
                 return _json({"errorMessage": "registration token required"}, 401)
+            bearer = request.headers.get("Authorization")
+            if self.configuration_needs_bearer and bearer != f"Bearer {self.token}":
+                return self.token_error(bearer)
             return _json(self.configuration())
         if path in ("/api/lti/registrations", "/mod/lti/openid-registration.php"):
             return self.register(request)

@@ -30,6 +30,10 @@ class Registration(db.Model):
     key_set_url: Mapped[str] = mapped_column(String(1024))
     # Some platforms want another audience than the token URL in assertions.
     auth_audience: Mapped[str | None] = mapped_column(String(1024))
+    # Whether this platform's administrators may edit the tool-wide
+    # catalogue. Dynamic Registration is open to anyone with a platform, so
+    # it never sets this; a password admin (or the operator's CLI) does.
+    trusted: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     deployments: Mapped[list[Deployment]] = relationship(

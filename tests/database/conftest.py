@@ -7,4 +7,10 @@ import pytest
 
 @pytest.fixture
 def settings(settings, database_url):
-    return {**settings, "database_url": database_url}
+    # Grade peers in these tests listen on loopback, which production
+    # settings refuse.
+    return {
+        **settings,
+        "database_url": database_url,
+        "registration_allowed_networks": "127.0.0.0/8",
+    }

@@ -125,6 +125,8 @@ def tool_environment(folder: Path, tool_port: int, sandbox_url: str) -> dict[str
         PATHMARK_SANDBOX_URL=sandbox_url,
         # Every unknown kid may refetch: rotation tests run back to back.
         PATHMARK_PLATFORM_JWKS_REFETCH_INTERVAL="0",
+        # The sandbox platform listens on loopback, as in `lti-tool run`.
+        PATHMARK_REGISTRATION_ALLOWED_NETWORKS="127.0.0.0/8",
         PATHMARK_LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )

@@ -90,7 +90,7 @@ def test_full_registration(allow_loopback, flavour):
     ]
     custom = config["custom_parameters"]
     if flavour == "canvas":
-        assert custom["canvas_user_id"] == "$Canvas.user.id"
+        assert "canvas_user_id" not in custom
         assert custom["due_at"] == "$Canvas.assignment.dueAt.iso8601"
         assert custom["resource_link_id_history"] == "$ResourceLink.id.history"
         assert config["https://canvas.instructure.com/lti/privacy_level"] == "public"
@@ -109,6 +109,23 @@ def test_full_registration(allow_loopback, flavour):
         assert "lti-tool platform add" in response.text
     else:
         assert deployments == [("7", Deployment.ACTIVE)]
+
+
+@pytest.mark.parametrize("flavour", ["moodle", "canvas"])
+def test_configuration_request_carries_the_registration_token(allow_loopback, flavour):
+    platform = RegistrationPlatform(flavour)
+    platform.configuration_needs_bearer = True
+    with serving(platform) as lms, serving(allow_loopback) as tool:
+        platform.base_url = lms
+        response = open_register(tool, config_url(lms, platform))
+        assert response.status_code == 200, response.text
+        assert len(platform.registrations) == 1
+
+        # Without the token the strict platform refuses the configuration.
+        refused = open_register(tool, config_url(lms, platform), token=None)
+    assert refused.status_code == 502
+    assert "configuration" in refused.text
+    assert platform.config_requests == 2
 
 
 def test_registration_waits_for_approval_under_pending_policy(settings):
@@ -232,7 +249,7 @@ def test_slow_configuration_hits_the_deadline(settings):
 
 
 def test_loopback_refused_without_allow_list(settings):
-    app = make_app(settings)
+    app = make_app(settings, registration_allowed_networks="")
     platform = RegistrationPlatform("moodle")
     with serving(platform) as lms, serving(app) as tool:
         platform.base_url = lms

@@ -167,6 +167,9 @@ def test_lti_tool_worker_runs_the_consumer_until_sigint(app, settings, peer, que
         "PATHMARK_INSTANCE_PATH": settings["instance_path"],
         "PATHMARK_KEYS_DIR": settings["keys_dir"],
         "PATHMARK_GRADE_POLL_SECONDS": "1",
+        "PATHMARK_REGISTRATION_ALLOWED_NETWORKS": settings[
+            "registration_allowed_networks"
+        ],
         "REDIS_URL": settings.get("redis_url", ""),
     }
     released(app, peer, "learner-1")

@@ -40,6 +40,9 @@ def test_worker_killed_between_sending_and_recording(app, settings, peer, sync):
         "PATHMARK_INSTANCE_PATH": settings["instance_path"],
         "PATHMARK_KEYS_DIR": settings["keys_dir"],
         "PATHMARK_HTTP_TIMEOUT": "30",
+        "PATHMARK_REGISTRATION_ALLOWED_NETWORKS": settings[
+            "registration_allowed_networks"
+        ],
     }
     cli = [sys.executable, "-c", "from lti_tool.cli import main; main()"]
     worker = subprocess.Popen(

@@ -20,7 +20,13 @@ def test_canvas_developer_key_json(client):
     assert key["target_link_uri"] == "http://localhost/lti/launch"
     assert key["public_jwk_url"] == "http://localhost/lti/jwks"
     assert set(key["scopes"]) == {s.value for s in Scope}
-    assert key["custom_fields"]["canvas_course_id"] == "$Canvas.course.id"
+    # Only what Pathmark reads: the due date for the late flag; no Canvas
+    # ids it would merely keep.
+    assert key["custom_fields"] == {
+        "due_at": "$Canvas.assignment.dueAt.iso8601",
+        "context_id_history": "$Context.id.history",
+        "resource_link_id_history": "$ResourceLink.id.history",
+    }
     [extension] = key["extensions"]
     assert extension["platform"] == "canvas.instructure.com"
     assert extension["privacy_level"] == "public"
