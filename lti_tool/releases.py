@@ -46,7 +46,7 @@ def final_scoring(assessment: Assessment) -> Final:
     if latest is not None and latest.outcome == Moderation.ADJUSTED:
         return Final(
             dict(latest.levels),
-            dict(latest.notes),
+            kept_notes(assessment.notes, latest.notes),
             float(latest.total or 0),
             bool(latest.mastery),
             latest,
@@ -59,6 +59,19 @@ def final_scoring(assessment: Assessment) -> Final:
         bool(assessment.mastery),
         verified,
     )
+
+
+def kept_notes(
+    assessor: Mapping[str, str], moderator: Mapping[str, str]
+) -> dict[str, str]:
+    """The assessor's notes per criterion, replaced where the moderator wrote one.
+
+    An adjustment changes levels; the learner keeps the feedback they were
+    given unless the moderator put their own words in its place.
+    """
+    merged = {cid: note for cid, note in assessor.items() if note}
+    merged.update({cid: note for cid, note in moderator.items() if note})
+    return merged
 
 
 def load(actor: Actor, assessment_id: int) -> Assessment:
@@ -130,7 +143,9 @@ def moderate(
     elif action is Action.ADJUST:
         try:
             chosen = rubrics.parse_levels(definition.rubric, levels or {})
-            scored = rubrics.compose(definition, chosen, dict(notes or {}))
+            scored = rubrics.compose(
+                definition, chosen, kept_notes(assessment.notes, notes or {})
+            )
         except rubrics.SheetError as exc:
             raise Refused(Code.BAD_SHEET, f"Not saved: {exc}.") from None
         row.outcome = Moderation.ADJUSTED
