@@ -116,6 +116,31 @@ def audit_of(submission_id: int) -> list[AuditEntry]:
     )
 
 
+def return_notes(submission_ids: list[int]) -> dict[int, str]:
+    """What staff asked the learner to change, per returned submission.
+
+    A return writes its note as the assessment's overall comment and says in
+    the audit entry whether it gave one, so a draft comment the assessor left
+    without a note never reaches the learner.
+    """
+    if not submission_ids:
+        return {}
+    rows = db.session.execute(
+        select(AuditEntry, Assessment.overall)
+        .join(Assessment, Assessment.id == AuditEntry.assessment_id)
+        .where(
+            AuditEntry.submission_id.in_(submission_ids),
+            AuditEntry.action == "returned",
+        )
+        .order_by(AuditEntry.id)
+    )
+    found = {}
+    for entry, overall in rows:
+        if entry.detail.get("note_given") and overall:
+            found[entry.submission_id] = overall
+    return found
+
+
 def sheet(actor: Actor, submission_id: int) -> Sheet:
     submission = load_submission(actor, submission_id)
     return Sheet(
