@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from lti_tool import agreement, catalogue
 from lti_tool.assessment_rights import Actor, require_course, require_staff
-from lti_tool.assessments import sole_staff
+from lti_tool.assessments import sole_verifier
 from lti_tool.db import db
 from lti_tool.models import (
     Assessment,
@@ -137,7 +137,7 @@ def _self_verifiable_versions(actor: Actor) -> list[int]:
     """Credential versions whose scorings this person may verify themselves."""
     if not actor.moderator or actor.course_id is None:
         return []
-    if not sole_staff(actor.course_id):
+    if not sole_verifier(actor.course_id, actor.person_id):
         return []
     ids = db.session.scalars(
         select(Assessment.credential_version_id)

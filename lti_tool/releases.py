@@ -22,7 +22,7 @@ from lti_tool.assessments import (
     definition_for,
     flush_or_conflict,
     record,
-    sole_staff,
+    sole_verifier,
 )
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -85,8 +85,8 @@ def load(actor: Actor, assessment_id: int) -> Assessment:
 def self_verification_open(actor: Actor, assessment: Assessment) -> bool:
     """Whether ``actor`` may verify this scoring of their own, with confirmation.
 
-    Only the assessor, only where the credential's policy allows it and the
-    course has a single staff member; ``moderate`` enforces the same through
+    Only the assessor, only where the credential's policy allows it and no
+    one else in the course may verify; ``moderate`` enforces the same through
     ``moderation.check_four_eyes``.
     """
     if assessment.assessor_id != actor.person_id:
@@ -94,7 +94,7 @@ def self_verification_open(actor: Actor, assessment: Assessment) -> bool:
     definition = definition_for(assessment.submission)
     if not definition.moderation.allow_self_verification:
         return False
-    return sole_staff(assessment.course_id)
+    return sole_verifier(assessment.course_id, actor.person_id)
 
 
 def moderate(
@@ -124,7 +124,7 @@ def moderate(
         definition,
         assessor_id=assessment.assessor_id or 0,
         moderator_id=actor.person_id,
-        sole_staff=sole_staff(assessment.course_id),
+        sole_verifier=sole_verifier(assessment.course_id, actor.person_id),
         confirmed=confirm_self,
     )
     note = note.strip()
