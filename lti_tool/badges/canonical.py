@@ -74,6 +74,12 @@ def checked_expansion(
 ) -> list[dict[str, Any]]:
     """Expand ``document``; raise :class:`UnsafeDocument` on any loss."""
     _refuse_unknown_contexts(document.get("@context"), loader)
+    empty = _empty_objects(document, "$")
+    if empty:
+        raise UnsafeDocument(
+            "empty objects state nothing and expansion drops them: "
+            + ", ".join(empty[:5])
+        )
     try:
         expanded = jsonld.expand(
             document, {"documentLoader": loader, "base": PLACEHOLDER_BASE}
@@ -99,6 +105,24 @@ def _refuse_unknown_contexts(context: Any, loader: DocumentLoader) -> None:
     for url in urls:
         if isinstance(url, str) and not loader.known(url):
             raise UnsafeDocument(f"context {url} is not shipped with Pathmark")
+
+
+def _empty_objects(value: Any, path: str) -> list[str]:
+    """Where the document holds ``{}``: a value no leaf count can see go."""
+    if isinstance(value, dict):
+        if not any(k != "@context" for k in value):
+            return [path]
+        found: list[str] = []
+        for k, v in value.items():
+            if k != "@context":
+                found += _empty_objects(v, f"{path}.{k}")
+        return found
+    if isinstance(value, list):
+        found = []
+        for n, item in enumerate(value):
+            found += _empty_objects(item, f"{path}[{n}]")
+        return found
+    return []
 
 
 def _compact_leaves(value: Any) -> int:

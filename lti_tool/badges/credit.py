@@ -95,7 +95,7 @@ def _reissue(award: BadgeAward, note: BadgePublicCredit | None) -> None:
     if note is not None:
         subject["publicCredit"] = note_document(note)
     unsigned["credentialSubject"] = subject
-    unsigned["credentialStatus"] = status_list.entry(b.status_url(new_list.id), index)
+    unsigned["credentialStatus"] = issuance.status_entry(new_list, index)
     # The current key signs; under did:key a rotation made it a new DID.
     unsigned["issuer"] = b.profile()
     unsigned["validFrom"] = xsd_datetime(now)

@@ -24,7 +24,7 @@ from lti_tool.badges.issuer_keys import Issuer, IssuerKeys
 from lti_tool.badges.multikey import did_key, did_key_method
 from lti_tool.badges.proof import SigningKey, sign
 from lti_tool.badges.recipient import identity_hash, identity_object, new_salt
-from lti_tool.badges.verify import Verdict, check
+from lti_tool.badges.verify import MALFORMED, Verdict, check
 from lti_tool.badges.verify import check_signature as check_signature
 from lti_tool.config import resolve_path
 from lti_tool.credentials import Pathway
@@ -116,9 +116,29 @@ def badges() -> Badges:
 # Status lists -------------------------------------------------------------
 
 
+def _free_index(row: BadgeStatusList) -> int:
+    """A random bit of ``row`` that no credential has ever named."""
+    taken = select(BadgeAward.status_index).where(BadgeAward.status_list_id == row.id)
+
+    def used(candidates: set[int] | None) -> set[int]:
+        if candidates is None:
+            return set(db.session.scalars(taken))
+        where = BadgeAward.status_index.in_(candidates)
+        return set(db.session.scalars(taken.where(where)))
+
+    index = status_list.random_free(status_list.Bitstring(row.size, row.bits), used)
+    if index is None:
+        raise StatusListError(f"status list {row.id} has no free bit")
+    return index
+
+
 def allocate_bit() -> tuple[BadgeStatusList, int]:
-    """The next free bit, in a list with room (locked while we take it)."""
-    # Bits are handed out in order; a list fills before the next is made.
+    """A random free bit in a list with room (the list locked while we take it).
+
+    ``next_index`` counts the bits handed out; a list fills before the next
+    is made. Random positions keep a credential's index from telling when
+    it was issued or how many were issued before it.
+    """
     row = db.session.scalars(
         select(BadgeStatusList)
         .where(BadgeStatusList.next_index < BadgeStatusList.size)
@@ -131,8 +151,8 @@ def allocate_bit() -> tuple[BadgeStatusList, int]:
         db.session.add(row)
         db.session.flush()
         sign_status_list(row)
-    index = row.next_index
-    row.next_index = index + 1
+    index = _free_index(row)
+    row.next_index += 1
     return row, index
 
 
@@ -152,6 +172,17 @@ def sign_status_list(row: BadgeStatusList) -> None:
     now = utcnow()
     unsigned = status_list.list_credential(row.url, row.issuer_did, bits, now)
     row.credential = sign(unsigned, key, now, b.loader)
+
+
+def status_entry(row: BadgeStatusList, index: int) -> dict[str, Any]:
+    """A credential's entry for bit ``index``, under the list's own URL.
+
+    The list keeps the URL it was first signed under; a process configured
+    with another base URL must not point new credentials elsewhere.
+    """
+    if row.url is None:
+        sign_status_list(row)
+    return status_list.entry(row.url, index)
 
 
 def status_document(list_id: int) -> dict[str, Any] | None:
@@ -210,7 +241,7 @@ def _mint(
         subject_did=subject_did,
         valid_from=now,
         valid_until=valid_until,
-        status=status_list.entry(b.status_url(row.id), index),
+        status=status_entry(row, index),
         result=result,
         evidence_docs=evidence_docs,
     )
@@ -394,6 +425,18 @@ def revoke(award_id: str, reason: str) -> Revocation:
 def verdict(document: dict[str, Any], now: datetime | None = None) -> Verdict:
     b = badges()
     return check(document, b.issuer(), b.loader, lookup_status, now or utcnow())
+
+
+def signed(document: Any) -> bool:
+    """Whether a stored credential carries a valid signature of this issuer."""
+    if not isinstance(document, dict):
+        return False
+    b = badges()
+    try:
+        ok, _ = check_signature(document, b.issuer(), b.loader)
+    except MALFORMED:
+        return False
+    return ok
 
 
 def init_app(app: Flask) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from lti_tool.badges.proof import xsd_datetime
+from lti_tool.badges.stored import StoredBadge
 from lti_tool.models import BadgeAward
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -39,54 +40,56 @@ def issuer(base_url: str, name: str) -> dict[str, Any]:
     }
 
 
-def badge_class(base_url: str, award: BadgeAward) -> dict[str, Any]:
-    achievement = award.document["credentialSubject"]["achievement"]
+def badge_class(base_url: str, award: BadgeAward, badge: StoredBadge) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "@context": OB2_CONTEXT,
         "type": "BadgeClass",
         "id": badge_class_url(base_url, award),
-        "name": achievement["name"],
-        "description": achievement["description"],
-        "image": achievement["image"]["id"],
-        "criteria": {
-            "id": achievement["id"],
-            "narrative": achievement["criteria"]["narrative"],
-        },
+        "name": badge.name,
+        "description": badge.description,
+        "image": badge.image,
+        "criteria": {"id": badge.achievement_id, "narrative": badge.narrative},
         "issuer": issuer_url(base_url),
     }
-    if achievement.get("tag"):
-        doc["tags"] = list(achievement["tag"])
-    alignments = [
-        {
-            "targetName": a["targetName"],
-            "targetUrl": a["targetUrl"],
-            "targetFramework": a.get("targetFramework", ""),
-            "targetCode": a.get("targetCode", ""),
-        }
-        for a in achievement.get("alignment", [])
-    ]
-    if alignments:
-        doc["alignment"] = alignments
+    if badge.tags:
+        doc["tags"] = list(badge.tags)
+    if badge.alignments:
+        doc["alignment"] = [
+            {
+                "targetName": a.name,
+                "targetUrl": a.url,
+                "targetFramework": a.framework,
+                "targetCode": a.code,
+            }
+            for a in badge.alignments
+        ]
     return doc
 
 
-def assertion(base_url: str, award: BadgeAward) -> dict[str, Any]:
+def revoked_assertion(base_url: str, award: BadgeAward) -> dict[str, Any]:
+    return {
+        "@context": OB2_CONTEXT,
+        "type": "Assertion",
+        "id": assertion_url(base_url, award.id),
+        "revoked": True,
+        "revocationReason": award.revocation_reason,
+    }
+
+
+def assertion(base_url: str, award: BadgeAward, badge: StoredBadge) -> dict[str, Any]:
+    """The hosted assertion of an award that is not revoked.
+
+    The recipient hash and salt come from the award's own columns, which
+    are what the 3.0 credential signed; the rest from ``badge``, read from
+    a credential whose signature the caller has checked.
+    """
     url = assertion_url(base_url, award.id)
-    if award.revoked:
-        return {
-            "@context": OB2_CONTEXT,
-            "type": "Assertion",
-            "id": url,
-            "revoked": True,
-            "revocationReason": award.revocation_reason,
-        }
-    identity = award.document["credentialSubject"]["identifier"][0]
     doc: dict[str, Any] = {
         "@context": OB2_CONTEXT,
         "type": "Assertion",
         "id": url,
         "recipient": {
-            "type": "email" if identity["identityType"] == "emailAddress" else "url",
+            "type": "email" if badge.identity_type == "emailAddress" else "url",
             "hashed": True,
             "salt": award.salt,
             "identity": award.recipient_hash,
@@ -98,10 +101,8 @@ def assertion(base_url: str, award: BadgeAward) -> dict[str, Any]:
     }
     if award.valid_until is not None:
         doc["expires"] = xsd_datetime(award.valid_until)
-    evidence = [
-        {"narrative": f"{e['name']}: {e['genre']}, {e['digestSRI']}"}
-        for e in award.document.get("evidence", [])
-    ]
-    if evidence:
-        doc["evidence"] = evidence
+    if badge.evidence:
+        doc["evidence"] = [
+            {"narrative": f"{e.name}: {e.genre}, {e.digest}"} for e in badge.evidence
+        ]
     return doc

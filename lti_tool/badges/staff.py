@@ -1,23 +1,37 @@
 """Course staff's view of the badges awarded for an activity, and revocation.
 
 Staff see and may revoke the awards of the credential placed at their
-resource link, for members of their course; nothing from other courses.
+resource link, and the pathway awards that credential counts towards, for
+members of their course; nothing from other courses.
 """
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, redirect, render_template, request
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from lti_tool.badges import credit, issuance
 from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.launch_context import current_launch, launch_url
-from lti_tool.models import BadgeAward, Launch, Membership
-from lti_tool.models.badges import KIND_CREDENTIAL
+from lti_tool.models import BadgeAward, Launch, Membership, PathwayVersion
+from lti_tool.models.badges import KIND_CREDENTIAL, KIND_PATHWAY
 from lti_tool.roles import CourseRole
 
 bp = Blueprint("badge_staff", __name__)
+
+
+def _pathway_versions(credential_key: str) -> list[int]:
+    """Pathway versions, retired or not, that count ``credential_key``."""
+    rows = db.session.execute(select(PathwayVersion.id, PathwayVersion.definition))
+    return [
+        version_id
+        for version_id, definition in rows
+        if isinstance(definition, dict)
+        and credential_key in (definition.get("credentials") or ())
+    ]
 
 
 def _course_awards(launch: Launch):
@@ -28,8 +42,18 @@ def _course_awards(launch: Launch):
         Membership.course_id == launch.course_id
     )
     return select(BadgeAward).where(
-        BadgeAward.kind == KIND_CREDENTIAL,
-        BadgeAward.key == link.credential_key,
+        or_(
+            and_(
+                BadgeAward.kind == KIND_CREDENTIAL,
+                BadgeAward.key == link.credential_key,
+            ),
+            and_(
+                BadgeAward.kind == KIND_PATHWAY,
+                BadgeAward.pathway_version_id.in_(
+                    _pathway_versions(link.credential_key)
+                ),
+            ),
+        ),
         BadgeAward.person_id.in_(members),
     )
 
@@ -86,7 +110,25 @@ def revoke(launch_id: str, award_id: str):
         return _page(
             launch, "Give a reason: it is shown on the public verification page.", 400
         )
-    done = issuance.revoke(award.id, reason)
+    award_id = award.id
+    try:
+        done = issuance.revoke(award_id, reason)
+    except issuance.StatusListError:
+        db.session.rollback()
+        event(
+            "badge_revoke_refused",
+            logging.WARNING,
+            award=award_id,
+            staff=launch.person_id,
+            reason="status list key missing",
+        )
+        return _page(
+            launch,
+            "This badge cannot be revoked from here: the key that signed its "
+            "status list is no longer held. Nothing was changed; ask the "
+            "administrator to restore the key.",
+            409,
+        )
     db.session.commit()
     if done.already:
         # A second tab or a resubmitted form: say so rather than "Revoked".

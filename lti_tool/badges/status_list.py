@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import base64
 import gzip
+import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -56,6 +58,28 @@ class Bitstring:
         text = encoded[1:]
         raw = gzip.decompress(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         return cls(len(raw) * 8, raw)
+
+
+def random_free(
+    bits: Bitstring, used: Callable[[set[int] | None], set[int]]
+) -> int | None:
+    """A random index whose bit is clear and that ``used`` does not name.
+
+    A set bit belongs to a revoked or superseded credential; a clear one may
+    still be named by a live credential, which ``used`` reports among the
+    candidates given (all of them when given None). Random candidates are
+    tried in small batches; a nearly full list falls back to a choice among
+    every free index. None when no index is free.
+    """
+    for _ in range(4):
+        candidates = {secrets.randbelow(bits.size) for _ in range(16)}
+        candidates = {i for i in candidates if not bits.get(i)}
+        free = sorted(candidates - used(candidates)) if candidates else []
+        if free:
+            return secrets.choice(free)
+    taken = used(None)
+    free = [i for i in range(bits.size) if i not in taken and not bits.get(i)]
+    return secrets.choice(free) if free else None
 
 
 def entry(list_url: str, index: int) -> dict[str, Any]:

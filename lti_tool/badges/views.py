@@ -10,7 +10,6 @@ import base64
 import json
 import logging
 from typing import Any
-from urllib.parse import urlencode
 
 import segno
 from flask import (
@@ -24,8 +23,8 @@ from flask import (
 )
 from sqlalchemy import select
 
-from lti_tool import rubric_view
-from lti_tool.badges import credit, images, issuance, ob2
+from lti_tool import catalogue, rubric_view
+from lti_tool.badges import credit, images, issuance, ob2, stored
 from lti_tool.badges.documents import OB_V3, VC_V2, bundled
 from lti_tool.badges.verify import Verdict
 from lti_tool.db import db
@@ -182,30 +181,85 @@ def credential_download(award_id: str):
     return response
 
 
-def _image(award: BadgeAward) -> bytes:
-    achievement = award.document["credentialSubject"]["achievement"]
-    tags = achievement.get("tag") or [""]
-    return images.badge_png(achievement["name"], tags[-1])
+def _refuse(award: BadgeAward, reason: str, message: str):
+    """A plain 404 for a badge whose stored credential cannot be served."""
+    event("badge_document_refused", logging.WARNING, award=award.id, reason=reason)
+    abort(Response(message + "\n", status=404, mimetype="text/plain"))
+
+
+def _read(award: BadgeAward, signed: bool = False) -> stored.StoredBadge:
+    """The award's route fields; with ``signed``, only from a verified credential.
+
+    Answers 404 with a plain message (and logs why) when the stored document
+    cannot be read, or, for documents served as Pathmark's word, when its
+    signature does not verify.
+    """
+    try:
+        badge = stored.read(award.document)
+    except stored.Unreadable as exc:
+        _refuse(award, str(exc), "This badge's stored credential cannot be read.")
+    if signed and not issuance.signed(award.document):
+        _refuse(award, "signature", "This badge's stored credential does not verify.")
+    return badge
+
+
+def _image(badge: stored.StoredBadge) -> bytes:
+    return images.badge_png(badge.name, badge.image_tag)
 
 
 @bp.get("/credentials/<award_id>/badge.png")
 def credential_png(award_id: str):
     award = _award(award_id)
+    badge = _read(award)
     payload = json.dumps(award.document, ensure_ascii=False)
-    baked = images.bake_png(_image(award), images.OB3_KEYWORD, payload)
+    baked = images.bake_png(_image(badge), images.OB3_KEYWORD, payload)
     return Response(baked, mimetype="image/png")
+
+
+def _fallback_image(kind: str, key: str) -> bytes | None:
+    """The badge image from the catalogue, when no stored award can be read."""
+    if kind == KIND_PATHWAY:
+        for pathway in catalogue.pathways():
+            if pathway.key == key:
+                return images.badge_png(pathway.title, "")
+        return None
+    row = db.session.scalar(
+        select(CredentialVersion)
+        .join(BadgeAward, BadgeAward.credential_version_id == CredentialVersion.id)
+        .where(BadgeAward.key == key)
+        .order_by(CredentialVersion.id.desc())
+        .limit(1)
+    )
+    if row is None:
+        return None
+    definition = catalogue.definition(row)
+    tags = [t for t in (definition.skill, definition.level) if t]
+    return images.badge_png(definition.title, tags[-1] if tags else "")
 
 
 @bp.get("/badges/images/<kind>/<key>.png")
 def badge_image(kind: str, key: str):
+    """One image for every holder: the first award whose credential reads."""
     if kind not in (KIND_CREDENTIAL, KIND_PATHWAY):
         abort(404)
-    award = db.session.scalar(
-        select(BadgeAward).where(BadgeAward.kind == kind, BadgeAward.key == key)
+    documents = db.session.scalars(
+        select(BadgeAward.document)
+        .where(BadgeAward.kind == kind, BadgeAward.key == key)
+        .order_by(BadgeAward.issued_at)
+        .execution_options(yield_per=50)
     )
-    if award is None:
+    for document in documents:
+        try:
+            badge = stored.read(document)
+        except stored.Unreadable:
+            continue
+        documents.close()
+        return Response(_image(badge), mimetype="image/png")
+    png = _fallback_image(kind, key)
+    if png is None:
         abort(404)
-    return Response(_image(award), mimetype="image/png")
+    event("badge_image_from_catalogue", logging.WARNING, kind=kind, key=key)
+    return Response(png, mimetype="image/png")
 
 
 # Achievements ----------------------------------------------------------------
@@ -273,23 +327,37 @@ def ob2_issuer():
 
 @bp.get("/ob2/badgeclasses/<kind>/<int:version_id>")
 def ob2_badge_class(kind: str, version_id: int):
+    """The badge class, from the first award of the version that verifies."""
     column = {
         KIND_CREDENTIAL: BadgeAward.credential_version_id,
         KIND_PATHWAY: BadgeAward.pathway_version_id,
     }.get(kind)
     if column is None:
         abort(404)
-    award = db.session.scalar(select(BadgeAward).where(column == version_id))
-    if award is None:
-        abort(404)
-    return _json(ob2.badge_class(issuance.badges().base_url, award))
+    awards = db.session.scalars(
+        select(BadgeAward)
+        .where(column == version_id)
+        .order_by(BadgeAward.issued_at)
+        .execution_options(yield_per=20)
+    )
+    for award in awards:
+        try:
+            badge = stored.read(award.document)
+        except stored.Unreadable:
+            continue
+        if issuance.signed(award.document):
+            awards.close()
+            return _json(ob2.badge_class(issuance.badges().base_url, award, badge))
+    abort(404)
 
 
 @bp.get("/ob2/assertions/<award_id>")
 def ob2_assertion(award_id: str):
     award = _award(award_id)
-    document = ob2.assertion(issuance.badges().base_url, award)
-    return _json(document, status=410 if award.revoked else 200)
+    base_url = issuance.badges().base_url
+    if award.revoked:
+        return _json(ob2.revoked_assertion(base_url, award), status=410)
+    return _json(ob2.assertion(base_url, award, _read(award, signed=True)))
 
 
 @bp.get("/ob2/assertions/<award_id>/badge.png")
@@ -297,9 +365,10 @@ def ob2_png(award_id: str):
     award = _award(award_id)
     if award.revoked:
         abort(410)
+    badge = _read(award, signed=True)
     url = ob2.assertion_url(issuance.badges().base_url, award.id)
     return Response(
-        images.bake_png(_image(award), images.OB2_KEYWORD, url), mimetype="image/png"
+        images.bake_png(_image(badge), images.OB2_KEYWORD, url), mimetype="image/png"
     )
 
 
@@ -308,33 +377,17 @@ def ob2_svg(award_id: str):
     award = _award(award_id)
     if award.revoked:
         abort(410)
-    b = issuance.badges()
-    achievement = award.document["credentialSubject"]["achievement"]
+    badge = _read(award, signed=True)
     svg = images.bake_svg(
-        achievement["name"],
-        (achievement.get("tag") or [""])[-1],
+        badge.name,
+        badge.image_tag,
         "assertion",
-        ob2.assertion(b.base_url, award),
+        ob2.assertion(issuance.badges().base_url, award, badge),
     )
     return Response(svg, mimetype="image/svg+xml")
 
 
 # The learner's own badges --------------------------------------------------
-
-
-def linkedin_url(award: BadgeAward, base_url: str) -> str:
-    """LinkedIn's "add to profile" form, filled in for this badge."""
-    issued = award.issued_at
-    params = {
-        "startTask": "CERTIFICATION_NAME",
-        "name": award.document["name"],
-        "organizationName": award.document["issuer"]["name"],
-        "issueYear": issued.year,
-        "issueMonth": issued.month,
-        "certUrl": f"{base_url}/credentials/{award.id}",
-        "certId": award.id,
-    }
-    return "https://www.linkedin.com/profile/add?" + urlencode(params)
 
 
 def qr_svg(url: str) -> str:
@@ -354,7 +407,7 @@ def my_badges(launch_id: str):
         {
             "award": a,
             "page": f"{b.base_url}/credentials/{a.id}",
-            "linkedin": linkedin_url(a, b.base_url),
+            "linkedin": stored.linkedin_url(a, b.base_url),
             "qr": qr_svg(f"{b.base_url}/credentials/{a.id}"),
             "note": credit.current_note(a.id),
         }

@@ -144,6 +144,32 @@ def test_guard_refuses_a_null(vector, key, loader):
         sign(vector, key, CREATED, loader)
 
 
+@pytest.mark.parametrize(
+    "change, where",
+    [
+        (lambda d: d.setdefault("evidence", []).append({}), r"\$\.evidence\[0\]"),
+        (
+            lambda d: d["credentialSubject"].update(awardedDate={}),
+            r"\$\.credentialSubject\.awardedDate",
+        ),
+        (
+            lambda d: d.update(evidence=[{"type": ["Evidence"]}, {}]),
+            r"\$\.evidence\[1\]",
+        ),
+    ],
+)
+def test_guard_refuses_an_empty_object(vector, key, loader, change, where):
+    change(vector)
+    with pytest.raises(UnsafeDocument, match="empty objects state nothing.*" + where):
+        sign(vector, key, CREATED, loader)
+
+
+def test_guard_accepts_an_evidence_entry_that_states_its_type(vector, key, loader):
+    vector["evidence"] = [{"type": ["Evidence"], "name": "Artefact 1"}]
+    signed = sign(vector, key, CREATED, loader)
+    assert verify(signed, key.private_key.public_key(), loader)
+
+
 def test_loader_never_fetches(loader):
     with pytest.raises(UnknownDocument):
         loader("https://www.w3.org/2018/credentials/v1")
