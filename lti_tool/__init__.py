@@ -86,6 +86,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         health,
         launch,
         launch_context,
+        media,
         pages,
         receipt_views,
         upload_views,
@@ -103,6 +104,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(upload_views.bp)
     app.register_blueprint(receipt_views.bp)
     evidence_views.init_app(app)
+    media.init_app(app)
     app.register_blueprint(grading_views.bp)
     app.register_blueprint(gradebook_comment.bp)
 

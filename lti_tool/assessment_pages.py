@@ -31,6 +31,7 @@ from lti_tool import (
     rubrics,
 )
 from lti_tool.assessment_rights import Actor
+from lti_tool.consistency import consistency as agreement_per_credential
 from lti_tool.db import db
 from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.models import Launch
@@ -328,11 +329,11 @@ def release_batch(launch_id: str):
 def consistency(launch_id: str):
     launch = current_launch(launch_id)
     try:
-        report, names = mentor_queue.consistency(actor_of(launch))
+        sections, names = agreement_per_credential(actor_of(launch))
     except Refused as exc:
         return refusal(exc, launch)
     return render_template(
-        "assessment/consistency.html", launch=launch, report=report, names=names
+        "assessment/consistency.html", launch=launch, sections=sections, names=names
     )
 
 

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from lti_tool import catalogue, moderation, rubrics
-from lti_tool.assessment_rights import Actor, require_staff
+from lti_tool.assessment_rights import Actor, is_moderator, require_staff
 from lti_tool.credentials import CredentialDefinition
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -116,6 +116,31 @@ def audit_of(submission_id: int) -> list[AuditEntry]:
     )
 
 
+def return_notes(submission_ids: list[int]) -> dict[int, str]:
+    """What staff asked the learner to change, per returned submission.
+
+    A return writes its note as the assessment's overall comment and says in
+    the audit entry whether it gave one, so a draft comment the assessor left
+    without a note never reaches the learner.
+    """
+    if not submission_ids:
+        return {}
+    rows = db.session.execute(
+        select(AuditEntry, Assessment.overall)
+        .join(Assessment, Assessment.id == AuditEntry.assessment_id)
+        .where(
+            AuditEntry.submission_id.in_(submission_ids),
+            AuditEntry.action == "returned",
+        )
+        .order_by(AuditEntry.id)
+    )
+    found = {}
+    for entry, overall in rows:
+        if entry.detail.get("note_given") and overall:
+            found[entry.submission_id] = overall
+    return found
+
+
 def sheet(actor: Actor, submission_id: int) -> Sheet:
     submission = load_submission(actor, submission_id)
     return Sheet(
@@ -192,21 +217,22 @@ def flush_or_conflict(assessment: Assessment) -> None:
         ) from None
 
 
-def sole_staff(course_id: int) -> bool:
-    """True when the course has one staff member known to Pathmark.
+def sole_verifier(course_id: int, person_id: int) -> bool:
+    """True when no one but ``person_id`` may verify scorings in the course.
 
+    Teaching assistants and mentors score but do not verify, so they do not
+    count: one instructor with helpers is still the only possible verifier.
     Known limit: counts staff who launched Pathmark in the course, not the
     LMS's full roster.
     """
-    count = db.session.scalar(
-        select(func.count())
-        .select_from(Membership)
-        .where(
+    rows = db.session.scalars(
+        select(Membership.roles).where(
             Membership.course_id == course_id,
             Membership.course_role == CourseRole.STAFF.value,
+            Membership.person_id != person_id,
         )
     )
-    return (count or 0) <= 1
+    return not any(is_moderator(roles or []) for roles in rows)
 
 
 def save(

@@ -27,6 +27,7 @@ from flask import (
 from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from lti_tool import (
+    assessments,
     deadlines,
     evidence,
     evidence_access,
@@ -134,6 +135,9 @@ def learner_context(launch: Launch) -> dict:
         "activity": activity,
         "requirements": activity.requirements,
         "attempts": history,
+        "return_notes": assessments.return_notes(
+            [s.id for s in history if s.status == Submission.RETURNED]
+        ),
         "draft": draft,
         "last": last,
         "may_start": last is None or evidence.may_start_again(activity, last),

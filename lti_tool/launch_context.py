@@ -73,7 +73,13 @@ def init_app(app: Flask) -> None:
         launch = g.get("launch")
         if launch is not None:
             allowed = " ".join(["'self'", *frame_ancestors(launch)])
-            response.headers["Content-Security-Policy"] = f"frame-ancestors {allowed}"
+            # A response with its own policy (an artefact's sandbox) keeps it;
+            # only the framing rule joins it.
+            own = response.headers.get("Content-Security-Policy")
+            rule = f"frame-ancestors {allowed}"
+            response.headers["Content-Security-Policy"] = (
+                f"{own}; {rule}" if own else rule
+            )
         else:
             response.headers.setdefault("Content-Security-Policy", "frame-ancestors *")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

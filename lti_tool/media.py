@@ -19,9 +19,29 @@ from lti_tool.events import event
 from lti_tool.models import Artefact, MediaLink
 from lti_tool.storage import ArtefactStore
 
+# Types a browser shows itself (players, images, a PDF in its sandboxed
+# frame, text); anything else goes out as an attachment.
+INLINE_TYPES = ("audio/", "video/", "image/", "application/pdf", "text/plain")
+# Typed evidence longer than this shows cut, with a note; the stored bytes
+# stay whole and their digest still covers all of them.
+TEXT_SHOWN_BYTES = 256 * 1024
+
 
 def store() -> ArtefactStore:
     return current_app.extensions["pathmark.store"]
+
+
+def text_of(artefact: Artefact) -> tuple[str, bool] | None:
+    """Typed text evidence to show as text: ``(text, cut)``, or ``None``.
+
+    ``None`` for anything but plain text, or once the media has expired.
+    The page escapes the text like any other value, so markup stays text.
+    """
+    if artefact.media_type != "text/plain" or artefact.media_expired_at:
+        return None
+    end = min(artefact.size, TEXT_SHOWN_BYTES)
+    data = b"".join(store().read(artefact.storage_key, 0, end))
+    return data.decode("utf-8", errors="replace"), artefact.size > end
 
 
 def serve(artefact: Artefact, *, download: bool = False) -> Response:
@@ -55,9 +75,11 @@ def serve(artefact: Artefact, *, download: bool = False) -> Response:
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     if status == 206:
         response.headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
-    if download or not artefact.media_type.startswith(("audio/", "video/", "image/")):
-        name = artefact.original_name or f"evidence-{artefact.id}"
-        response.headers["Content-Disposition"] = _attachment(name)
+    name = artefact.original_name or f"evidence-{artefact.id}"
+    inline = not download and artefact.media_type.startswith(INLINE_TYPES)
+    response.headers["Content-Disposition"] = _disposition(
+        "inline" if inline else "attachment", name
+    )
     return response
 
 
@@ -71,11 +93,15 @@ def _unsatisfiable(size: int) -> Response:
     return response
 
 
-def _attachment(name: str) -> str:
+def _disposition(kind: str, name: str) -> str:
     from urllib.parse import quote
 
     ascii_name = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals["evidence_text"] = text_of
 
 
 def _serializer() -> URLSafeSerializer:

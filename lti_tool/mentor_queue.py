@@ -3,7 +3,6 @@
 Per activity (resource link) or for the whole course: to assess, to
 moderate, ready to release, returned, released, with counts and late work
 flagged. The roster from NRPS adds who has not handed anything in.
-Also the course's consistency figures over double-scored criteria.
 """
 
 from __future__ import annotations
@@ -14,14 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import and_, case, func, or_, select
 
-from lti_tool import agreement, catalogue
+from lti_tool import catalogue
 from lti_tool.assessment_rights import Actor, require_course, require_staff
-from lti_tool.assessments import sole_staff
+from lti_tool.assessments import sole_verifier
 from lti_tool.db import db
 from lti_tool.models import (
     Assessment,
     AuditEntry,
-    Moderation,
     Person,
     ResourceLink,
     Submission,
@@ -137,7 +135,7 @@ def _self_verifiable_versions(actor: Actor) -> list[int]:
     """Credential versions whose scorings this person may verify themselves."""
     if not actor.moderator or actor.course_id is None:
         return []
-    if not sole_staff(actor.course_id):
+    if not sole_verifier(actor.course_id, actor.person_id):
         return []
     ids = db.session.scalars(
         select(Assessment.credential_version_id)
@@ -315,45 +313,3 @@ def not_submitted(
         and m.course_role is CourseRole.LEARNER
         and m.user_id not in handed_in
     ]
-
-
-def consistency(actor: Actor) -> tuple[agreement.Report, dict[int, str]]:
-    """Agreement between assessors and moderators in the actor's course.
-
-    Returns the report and the names of the people it mentions.
-    """
-    require_staff(actor, actor.course_id)
-    rows = db.session.execute(
-        select(Assessment, Moderation)
-        .join(Moderation, Moderation.assessment_id == Assessment.id)
-        .where(
-            Assessment.course_id == actor.course_id,
-            Moderation.outcome.in_((Moderation.VERIFIED, Moderation.ADJUSTED)),
-        )
-    )
-    ratings = []
-    top = 1
-    for assessment, mod in rows:
-        if assessment.assessor_id is None or mod.moderator_id is None:
-            continue
-        for criterion_id, first in assessment.levels.items():
-            second = mod.levels.get(criterion_id)
-            if second is None:
-                continue
-            top = max(top, first, second)
-            ratings.append(
-                agreement.Rating(
-                    criterion_id,
-                    assessment.assessor_id,
-                    mod.moderator_id,
-                    first,
-                    second,
-                )
-            )
-    report = agreement.report(ratings, range(1, max(top, 4) + 1))
-    ids = {r.first_id for r in ratings} | {r.second_id for r in ratings}
-    names = {
-        p.id: p.name or f"Person {p.id}"
-        for p in db.session.scalars(select(Person).where(Person.id.in_(ids)))
-    }
-    return report, names

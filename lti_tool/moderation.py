@@ -177,14 +177,15 @@ def check_four_eyes(
     *,
     assessor_id: int,
     moderator_id: int,
-    sole_staff: bool,
+    sole_verifier: bool,
     confirmed: bool,
 ) -> bool:
     """Refuse an assessor moderating their own scoring; true for self-checks.
 
-    Self-verification is allowed only when the policy allows it, the course
-    has a single staff member and the person confirmed it explicitly; it
-    returns ``True`` so the caller records it as such.
+    Self-verification is allowed only when the policy allows it, no one
+    else in the course may verify (helpers who only score do not count) and
+    the person confirmed it explicitly; it returns ``True`` so the caller
+    records it as such.
     """
     if assessor_id != moderator_id:
         return False
@@ -194,10 +195,11 @@ def check_four_eyes(
             Code.FOUR_EYES,
             "You scored this submission, so another person must verify it.",
         )
-    if not sole_staff:
+    if not sole_verifier:
         raise Refused(
             Code.FOUR_EYES,
-            "Another staff member is in this course: ask them to verify your scoring.",
+            "Another instructor of this course can verify: ask them to check "
+            "your scoring.",
         )
     if not confirmed:
         raise Refused(

@@ -22,7 +22,7 @@ from lti_tool.assessments import (
     definition_for,
     flush_or_conflict,
     record,
-    sole_staff,
+    sole_verifier,
 )
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -46,7 +46,7 @@ def final_scoring(assessment: Assessment) -> Final:
     if latest is not None and latest.outcome == Moderation.ADJUSTED:
         return Final(
             dict(latest.levels),
-            dict(latest.notes),
+            kept_notes(assessment.notes, latest.notes),
             float(latest.total or 0),
             bool(latest.mastery),
             latest,
@@ -61,6 +61,19 @@ def final_scoring(assessment: Assessment) -> Final:
     )
 
 
+def kept_notes(
+    assessor: Mapping[str, str], moderator: Mapping[str, str]
+) -> dict[str, str]:
+    """The assessor's notes per criterion, replaced where the moderator wrote one.
+
+    An adjustment changes levels; the learner keeps the feedback they were
+    given unless the moderator put their own words in its place.
+    """
+    merged = {cid: note for cid, note in assessor.items() if note}
+    merged.update({cid: note for cid, note in moderator.items() if note})
+    return merged
+
+
 def load(actor: Actor, assessment_id: int) -> Assessment:
     assessment = db.session.get(Assessment, assessment_id)
     if assessment is None:
@@ -72,8 +85,8 @@ def load(actor: Actor, assessment_id: int) -> Assessment:
 def self_verification_open(actor: Actor, assessment: Assessment) -> bool:
     """Whether ``actor`` may verify this scoring of their own, with confirmation.
 
-    Only the assessor, only where the credential's policy allows it and the
-    course has a single staff member; ``moderate`` enforces the same through
+    Only the assessor, only where the credential's policy allows it and no
+    one else in the course may verify; ``moderate`` enforces the same through
     ``moderation.check_four_eyes``.
     """
     if assessment.assessor_id != actor.person_id:
@@ -81,7 +94,7 @@ def self_verification_open(actor: Actor, assessment: Assessment) -> bool:
     definition = definition_for(assessment.submission)
     if not definition.moderation.allow_self_verification:
         return False
-    return sole_staff(assessment.course_id)
+    return sole_verifier(assessment.course_id, actor.person_id)
 
 
 def moderate(
@@ -111,7 +124,7 @@ def moderate(
         definition,
         assessor_id=assessment.assessor_id or 0,
         moderator_id=actor.person_id,
-        sole_staff=sole_staff(assessment.course_id),
+        sole_verifier=sole_verifier(assessment.course_id, actor.person_id),
         confirmed=confirm_self,
     )
     note = note.strip()
@@ -130,7 +143,9 @@ def moderate(
     elif action is Action.ADJUST:
         try:
             chosen = rubrics.parse_levels(definition.rubric, levels or {})
-            scored = rubrics.compose(definition, chosen, dict(notes or {}))
+            scored = rubrics.compose(
+                definition, chosen, kept_notes(assessment.notes, notes or {})
+            )
         except rubrics.SheetError as exc:
             raise Refused(Code.BAD_SHEET, f"Not saved: {exc}.") from None
         row.outcome = Moderation.ADJUSTED

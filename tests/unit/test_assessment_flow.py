@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from lti_tool import assessments, mentor_queue, releases, signals
+from lti_tool import assessments, consistency, mentor_queue, releases, signals
 from lti_tool.db import db
 from lti_tool.models import Assessment, AuditEntry, ScoreDelivery, Submission
 from lti_tool.moderation import Action, Code, Refused
@@ -286,7 +286,9 @@ def test_adjusting_keeps_both_scorings_and_release_uses_the_moderators(
     assert event.levels["fluency"] == 2 and event.mastery is False
     assert event.score_given == 11.0
 
-    report, names = mentor_queue.consistency(scene.teacher)
+    (section,), names = consistency.consistency(scene.teacher)
+    report = section.report
+    assert section.criteria["fluency"] == "Fluency"
     assert report.by_criterion["fluency"].exact == 0.0
     assert report.by_criterion["range"].exact == 1.0
     assert report.severity_by_assessor[scene.mentor.person_id] == 0.25

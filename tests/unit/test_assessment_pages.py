@@ -311,7 +311,7 @@ def test_roster_lists_who_has_not_handed_in(course, client, platform, app):
 def test_consistency_page(course):
     response = course["teacher"].get(f"/assess/{course['teacher'].id}/consistency")
     assert response.status_code == 200
-    assert "No submission has been scored by two people" in response.get_data(
+    assert "No submission has been scored independently by two" in response.get_data(
         as_text=True
     )
     denied = course["learner"].get(f"/assess/{course['learner'].id}/consistency")

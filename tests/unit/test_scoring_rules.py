@@ -142,32 +142,40 @@ def test_sample_share_is_honoured_over_many_draws():
 
 def test_another_person_may_verify():
     assert not moderation.check_four_eyes(
-        definition(), assessor_id=1, moderator_id=2, sole_staff=False, confirmed=False
+        definition(),
+        assessor_id=1,
+        moderator_id=2,
+        sole_verifier=False,
+        confirmed=False,
     )
 
 
 def test_assessor_cannot_verify_own_scoring():
     with pytest.raises(Refused) as caught:
         moderation.check_four_eyes(
-            definition(), assessor_id=1, moderator_id=1, sole_staff=True, confirmed=True
+            definition(),
+            assessor_id=1,
+            moderator_id=1,
+            sole_verifier=True,
+            confirmed=True,
         )
     assert caught.value.code is Code.FOUR_EYES
 
 
-def test_self_verification_needs_policy_sole_staff_and_confirmation():
+def test_self_verification_needs_policy_sole_verifier_and_confirmation():
     defn = definition(
         moderation={"mode": "every_mastery", "allow_self_verification": True}
     )
-    with pytest.raises(Refused, match="Another staff member"):
+    with pytest.raises(Refused, match="Another instructor of this course"):
         moderation.check_four_eyes(
-            defn, assessor_id=1, moderator_id=1, sole_staff=False, confirmed=True
+            defn, assessor_id=1, moderator_id=1, sole_verifier=False, confirmed=True
         )
     with pytest.raises(Refused, match="explicit confirmation"):
         moderation.check_four_eyes(
-            defn, assessor_id=1, moderator_id=1, sole_staff=True, confirmed=False
+            defn, assessor_id=1, moderator_id=1, sole_verifier=True, confirmed=False
         )
     assert moderation.check_four_eyes(
-        defn, assessor_id=1, moderator_id=1, sole_staff=True, confirmed=True
+        defn, assessor_id=1, moderator_id=1, sole_verifier=True, confirmed=True
     )
 
 

@@ -8,6 +8,7 @@ from lti_tool import catalogue
 from lti_tool.assessment_rights import Actor
 from lti_tool.db import db
 from lti_tool.models import Assessment, Launch, Person, ResourceLink
+from lti_tool.vocab import ContextRole
 from tests.assessment_factory import World, all_at
 from tests.credential_factory import definition_data
 from tests.unit.test_assessment_pages import (
@@ -19,15 +20,20 @@ from tests.unit.test_assessment_pages import (
     revision_in,
 )
 
+TA = [ContextRole.TEACHING_ASSISTANT.value]
 
-def solo_course(app, client, platform, *, allow: bool, second_staff: bool):
-    """A course where the teacher has scored the only submission."""
+
+def solo_course(app, client, platform, *, allow: bool, second_staff: list | None):
+    """A course where the teacher has scored the only submission.
+
+    ``second_staff`` are the roles of one more staff member, if any.
+    """
     people = {
         "learner": launch_as(client, platform, "learner", LEARNER),
         "teacher": launch_as(client, platform, "teacher", TEACHER),
     }
     if second_staff:
-        people["mentor"] = launch_as(client, platform, "mentor", MENTOR)
+        people["other"] = launch_as(client, platform, "other", second_staff)
     policy = {
         "mode": "every_mastery",
         "sample_share": 0,
@@ -59,11 +65,14 @@ def verify(teacher, aid, revision, confirm: bool):
     return teacher.post(f"/assess/{teacher.id}/assessments/{aid}/moderate", data)
 
 
-def test_sole_staff_with_policy_sees_the_checkbox_and_must_tick_it(
-    app, client, platform
+@pytest.mark.parametrize("helper", [None, TA, MENTOR], ids=["alone", "ta", "mentor"])
+def test_sole_verifier_with_policy_sees_the_checkbox_and_must_tick_it(
+    app, client, platform, helper
 ):
+    # A teaching assistant or mentor scores but cannot verify, so the one
+    # instructor beside them is still the only person who can.
     teacher, path, aid = solo_course(
-        app, client, platform, allow=True, second_staff=False
+        app, client, platform, allow=True, second_staff=helper
     )
     html = teacher.get(path).get_data(as_text=True)
     assert "data-confirm-self" in html
@@ -80,8 +89,8 @@ def test_sole_staff_with_policy_sees_the_checkbox_and_must_tick_it(
 @pytest.mark.parametrize(
     ("allow", "second_staff", "reason"),
     [
-        (True, True, "Another staff member is in this course"),
-        (False, False, "another person must verify it"),
+        (True, TEACHER, "Another instructor of this course can verify"),
+        (False, None, "another person must verify it"),
     ],
 )
 def test_no_checkbox_where_self_verification_is_not_allowed(
