@@ -159,7 +159,7 @@ def test_only_the_learner_themself_can_set_it(app, client, platform):
         assert db.session.scalar(db.select(db.func.count(BadgeSubjectDid.did))) == 1
 
 
-def test_awards_after_setting_carry_the_did_and_earlier_ones_stay(app):
+def test_awards_after_setting_carry_the_did_and_earlier_ones_stay(app, client):
     with app.app_context():
         learner = h.person()
         first = h.credential("intro-yourself", title="Introduce yourself")
@@ -192,3 +192,7 @@ def test_awards_after_setting_carry_the_did_and_earlier_ones_stay(app):
             assert issuance.verdict(award.document).valid
         assert db.session.get(BadgeAward, before_id).document == before_doc
         assert issuance.verdict(before_doc).valid
+        fresh_ids = [a.id for a in fresh]
+    for award_id in [before_id, *fresh_ids]:
+        page = client.get(f"/credentials/{award_id}").get_data(as_text=True)
+        assert 'data-verdict="valid"' in page
