@@ -18,7 +18,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from lti_tool import catalogue
-from lti_tool.badges import ob3, status_list
+from lti_tool.badges import holder, ob3, status_list
 from lti_tool.badges.documents import DocumentLoader, pathmark_context_url
 from lti_tool.badges.issuer_keys import Issuer, IssuerKeys
 from lti_tool.badges.multikey import did_key, did_key_method
@@ -230,6 +230,8 @@ def _mint(
     b = badges()
     now = utcnow().replace(microsecond=0)
     award_id = str(uuid.uuid4())
+    # The DID the learner named on their badges page, when there is one.
+    subject_did = subject_did or holder.current(person.id)
     salt = new_salt()
     identity, hashed = _identity(person, salt)
     row, index = allocate_bit()

@@ -24,7 +24,7 @@ from flask import (
 from sqlalchemy import select
 
 from lti_tool import catalogue, rubric_view
-from lti_tool.badges import credit, images, issuance, ob2, stored
+from lti_tool.badges import credit, holder, images, issuance, ob2, stored
 from lti_tool.badges.documents import OB_V3, VC_V2, bundled
 from lti_tool.badges.verify import Verdict
 from lti_tool.db import db
@@ -394,9 +394,7 @@ def qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=3)
 
 
-@bp.get("/activity/<launch_id>/badges")
-def my_badges(launch_id: str):
-    launch = current_launch(launch_id, role=CourseRole.LEARNER)
+def _my_badges_page(launch, did_form: dict | None = None, status: int = 200):
     b = issuance.badges()
     awards = db.session.scalars(
         select(BadgeAward)
@@ -413,7 +411,35 @@ def my_badges(launch_id: str):
         }
         for a in awards
     ]
-    return render_template("badges/mine.html", launch=launch, cards=cards)
+    did = holder.current(launch.person_id)
+    form = did_form or {"value": did or "", "error": None}
+    page = render_template(
+        "badges/mine.html", launch=launch, cards=cards, stored_did=did, did_form=form
+    )
+    return page, status
+
+
+@bp.get("/activity/<launch_id>/badges")
+def my_badges(launch_id: str):
+    launch = current_launch(launch_id, role=CourseRole.LEARNER)
+    return _my_badges_page(launch)
+
+
+@bp.post("/activity/<launch_id>/badges/did")
+def subject_did(launch_id: str):
+    """The learner's own DID for future badges (staff refused by the role check)."""
+    launch = current_launch(launch_id, role=CourseRole.LEARNER)
+    text = request.form.get("did", "")
+    if request.form.get("action") == "clear" or not text.strip():
+        holder.clear(launch.person_id)
+    else:
+        try:
+            holder.set_did(launch.person_id, text)
+        except holder.InvalidDid as exc:
+            form = {"value": text[: holder.MAX_LENGTH + 64], "error": str(exc)}
+            return _my_badges_page(launch, form, 400)
+    db.session.commit()
+    return redirect(launch_url("badges.my_badges", launch_id=launch.id), 303)
 
 
 @bp.post("/activity/<launch_id>/badges/<award_id>/credit/<choice>")

@@ -2,7 +2,12 @@
 
 from lti_tool.models.admin import AdminBootstrap, AdminLaunchSession, AdminUser
 from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
-from lti_tool.models.badges import BadgeAward, BadgePublicCredit, BadgeStatusList
+from lti_tool.models.badges import (
+    BadgeAward,
+    BadgePublicCredit,
+    BadgeStatusList,
+    BadgeSubjectDid,
+)
 from lti_tool.models.calibration import (
     CalibrationConsent,
     CalibrationItem,
@@ -44,6 +49,7 @@ __all__ = [
     "BadgeAward",
     "BadgePublicCredit",
     "BadgeStatusList",
+    "BadgeSubjectDid",
     "CalibrationConsent",
     "CalibrationItem",
     "CommentEntry",

@@ -133,3 +133,19 @@ class BadgePublicCredit(db.Model):
     @property
     def pending(self) -> bool:
         return self.consented_at is None and self.withdrawn_at is None
+
+
+class BadgeSubjectDid(db.Model):
+    """The DID a learner gave as the holder of badges issued from now on.
+
+    One row per person; clearing it deletes the row. Awards already issued
+    keep the subject they were signed with.
+    """
+
+    __tablename__ = "badge_subject_did"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True
+    )
+    did: Mapped[str] = mapped_column(String(512))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
