@@ -424,9 +424,8 @@ def revoke(award_id: str, reason: str) -> Revocation:
     db.session.flush()
     name = "badge_revoke_repeated" if already else "badge_revoked"
     event_log(name, award=award.id, status_list=row.id)
-    if already:
-        return Revocation(award, row, already)
-    return Revocation(award, row, already, revoke_unsupported(award, reason))
+    pathways = () if already else revoke_unsupported(award, reason)
+    return Revocation(award, row, already, pathways)
 
 
 def verdict(document: dict[str, Any], now: datetime | None = None) -> Verdict:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 if TYPE_CHECKING:
+    from lti_tool.badges.verify import Verdict
     from lti_tool.models import BadgeAward
 
 
@@ -159,3 +160,49 @@ def linkedin_url(award: BadgeAward, base_url: str) -> str | None:
         "certId": award.id,
     }
     return "https://www.linkedin.com/profile/add?" + urlencode(params)
+
+
+def mapping(value: Any) -> dict:
+    """``value`` if it is an object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list[dict]:
+    """The objects in ``value`` if it is a list, else none."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def page_summary(document: Any, verdict: Verdict) -> dict:
+    """What the page shows: the stored credential, read without trusting it.
+
+    The title is the name the issuer signed, shown only when the signature
+    holds; any part missing or of the wrong shape is left out, not a 500.
+    """
+    doc = mapping(document)
+    subject = mapping(doc.get("credentialSubject"))
+    achievement = mapping(subject.get("achievement"))
+    levels = {
+        lv.get("id"): (rd.get("name", ""), lv.get("name", ""), lv.get("description"))
+        for rd in items(achievement.get("resultDescription"))
+        for lv in items(rd.get("rubricCriterionLevel"))
+    }
+    results = [
+        levels[r.get("achievedLevel")]
+        for r in items(subject.get("result"))
+        if r.get("achievedLevel") in levels
+    ]
+    issuer = doc.get("issuer")
+    name = doc.get("name")
+    signed = verdict.signature and isinstance(name, str) and name
+    return {
+        "doc": doc,
+        "title": name if signed else "Credential that could not be verified",
+        "achievement": {
+            **achievement,
+            "criteria": mapping(achievement.get("criteria")),
+        },
+        "results": results,
+        "evidence": items(doc.get("evidence")),
+        "issuer": mapping(issuer) or {"id": str(issuer or "")},
+        "public_credit": mapping(subject.get("publicCredit")) or None,
+    }

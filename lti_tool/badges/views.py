@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from typing import Any
 
 import segno
 from flask import (
@@ -26,7 +25,6 @@ from sqlalchemy import select
 from lti_tool import catalogue, rubric_view
 from lti_tool.badges import credit, holder, images, issuance, ob2, stored
 from lti_tool.badges.documents import OB_V3, VC_V2, bundled
-from lti_tool.badges.verify import Verdict
 from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.launch_context import current_launch, launch_url
@@ -102,50 +100,6 @@ def status(list_id: int):
     return response
 
 
-def _mapping(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _items(value: Any) -> list[dict]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _summary(document: Any, verdict: Verdict) -> dict:
-    """What the page shows: the stored credential, read without trusting it.
-
-    The title is the name the issuer signed, shown only when the signature
-    holds; any part missing or of the wrong shape is left out, not a 500.
-    """
-    doc = _mapping(document)
-    subject = _mapping(doc.get("credentialSubject"))
-    achievement = _mapping(subject.get("achievement"))
-    levels = {
-        lv.get("id"): (rd.get("name", ""), lv.get("name", ""), lv.get("description"))
-        for rd in _items(achievement.get("resultDescription"))
-        for lv in _items(rd.get("rubricCriterionLevel"))
-    }
-    results = [
-        levels[r.get("achievedLevel")]
-        for r in _items(subject.get("result"))
-        if r.get("achievedLevel") in levels
-    ]
-    issuer = doc.get("issuer")
-    name = doc.get("name")
-    signed = verdict.signature and isinstance(name, str) and name
-    return {
-        "doc": doc,
-        "title": name if signed else "Credential that could not be verified",
-        "achievement": {
-            **achievement,
-            "criteria": _mapping(achievement.get("criteria")),
-        },
-        "results": results,
-        "evidence": _items(doc.get("evidence")),
-        "issuer": _mapping(issuer) or {"id": str(issuer or "")},
-        "public_credit": _mapping(subject.get("publicCredit")) or None,
-    }
-
-
 @bp.get("/credentials/<award_id>")
 def verification_page(award_id: str):
     award = _award(award_id)
@@ -167,7 +121,7 @@ def verification_page(award_id: str):
         signed_rubric=(
             rubric_view.from_credential(award.document) if verdict.signature else None
         ),
-        **_summary(award.document, verdict),
+        **stored.page_summary(award.document, verdict),
     )
 
 
@@ -283,7 +237,7 @@ def _achievement(kind: str, key: str, number: int) -> dict:
         .order_by(BadgeAward.issued_at)
         .limit(1)
     )
-    achievement = _mapping(_mapping(document).get("credentialSubject")).get(
+    achievement = stored.mapping(stored.mapping(document).get("credentialSubject")).get(
         "achievement"
     )
     if not isinstance(achievement, dict):
@@ -298,11 +252,11 @@ def _achievement_response(achievement: dict):
         "badges/achievement.html",
         achievement={
             **achievement,
-            "criteria": _mapping(achievement.get("criteria")),
-            "image": _mapping(achievement.get("image")),
+            "criteria": stored.mapping(achievement.get("criteria")),
+            "image": stored.mapping(achievement.get("image")),
         },
-        levels=_items(achievement.get("resultDescription")),
-        alignments=_items(achievement.get("alignment")),
+        levels=stored.items(achievement.get("resultDescription")),
+        alignments=stored.items(achievement.get("alignment")),
     )
 
 
