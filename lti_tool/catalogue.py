@@ -209,8 +209,10 @@ class Offer:
 
     @property
     def resource_id(self) -> str:
-        """The line item's ``resourceId``: credential key and version number."""
-        return f"{self.definition.key}@v{self.definition.version}"
+        """The line item's ``resourceId``: the credential key, its version
+        number and the version's id, which tells a course copy's version 1
+        from the tool-wide version 1 of the same key."""
+        return f"{self.definition.key}@v{self.definition.version}#{self.version_id}"
 
 
 def offers(

@@ -52,7 +52,7 @@ def content_item(choice: catalogue.Offer, launch_url: str) -> dict[str, Any]:
 
     ``scoreMaximum`` is the rubric maximum, ``label`` the credential's
     title and ``resourceId`` names the credential key and version
-    (``introduce-yourself@v2``); ``custom`` carries the exact version id,
+    (``introduce-yourself@v2#17``); ``custom`` carries the exact version id,
     which the launch reads back.
     """
     defn = choice.definition

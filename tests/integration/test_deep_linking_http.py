@@ -7,6 +7,8 @@ verifies the sandbox's id_tokens against the sandbox's JWKS.
 
 from __future__ import annotations
 
+import re
+
 import jwt
 import requests
 
@@ -35,7 +37,8 @@ def test_teacher_adds_an_activity_with_a_gradebook_column(stack, teacher):
     item = stack.lms.lineitems[link.lineitem_id]
     assert item.score_maximum > 0
     assert item.tag == "pathmark"
-    assert item.resource_id == "tell-what-happened@v1"
+    assert re.fullmatch(r"tell-what-happened@v1#\d+", item.resource_id)
+    assert item.resource_id.endswith("#" + link.custom["credential_version"])
     assert item.resource_link_id == new_id
 
     # The new link launches into Pathmark with its credential.

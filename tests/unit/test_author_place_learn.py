@@ -45,7 +45,7 @@ def test_author_place_and_learn(app, platform, client):
     (item,) = returned_claims(app, returned.get_data(as_text=True))[
         Claim.DL_CONTENT_ITEMS
     ]
-    assert item["lineItem"]["resourceId"] == "our-story@v1"
+    assert item["lineItem"]["resourceId"] == f"our-story@v1#{version_id}"
 
     # 3. The platform launches the new link with the item's custom values.
     learner_id, learner_token = launches.learner(

@@ -138,7 +138,7 @@ def test_returned_line_item_names_key_version_and_maximum(
     assert item["lineItem"] == {
         "scoreMaximum": 16.0,
         "label": "Introduce yourself and someone close to you",
-        "resourceId": "introduce-yourself@v1",
+        "resourceId": f"introduce-yourself@v1#{chosen}",
         "tag": "pathmark",
     }
     assert item["custom"] == {
@@ -226,6 +226,6 @@ def test_several_when_the_lms_accepts_several(
     ).get_data(as_text=True)
     items = returned_claims(app, html)[Claim.DL_CONTENT_ITEMS]
     assert [i["lineItem"]["resourceId"] for i in items] == [
-        "introduce-yourself@v1",
-        "pass-it-on@v1",
+        f"introduce-yourself@v1#{both[0]}",
+        f"pass-it-on@v1#{both[1]}",
     ]
