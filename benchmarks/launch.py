@@ -213,6 +213,8 @@ def prepare_pathmark(folder: Path, jwks_url: str, port: int) -> dict:
         "PATHMARK_KEYS_DIR": str(folder / "keys"),
         "DATABASE_URL": f"sqlite:///{folder / 'pathmark.db'}",
         "PATHMARK_LOG_LEVEL": "WARNING",
+        # The benchmark platform serves its keys on loopback.
+        "PATHMARK_REGISTRATION_ALLOWED_NETWORKS": "127.0.0.0/8",
     }
     script = (
         "from lti_tool import create_app\n"
