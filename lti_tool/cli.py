@@ -207,7 +207,8 @@ def worker(threads: int | None) -> None:
     """Run the job consumer (huey) that sends scores to gradebooks."""
     from lti_tool.grade_jobs import run_consumer
 
-    run_consumer(current_app._get_current_object(), threads)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    run_consumer(app, threads)
 
 
 @main.command()

@@ -11,7 +11,12 @@ from tests.unit.test_assessment_pages import course, sheet_path  # noqa: F401
 pytestmark = pytest.mark.browser
 
 
-def test_insert_from_the_bank_by_key_and_click(course, app, live_server, page):  # noqa: F811
+def test_insert_from_the_bank_by_key_and_click(
+    course,  # noqa: F811
+    app,
+    live_server,
+    page,
+):
     mentor = course["mentor"]
     page.set_viewport_size({"width": 1024, "height": 800})
     page.goto(f"{live_server}{sheet_path(course, 'mentor')}?lt={mentor.token}")

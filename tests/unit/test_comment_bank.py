@@ -93,7 +93,12 @@ def test_staff_add_entries_for_their_course_only(course, app):  # noqa: F811
         ({"criterion": "range", "level": "2", "text": "x" * 1001}, "at most 1000"),
     ],
 )
-def test_bad_entries_are_refused_with_a_message(course, app, form, message):  # noqa: F811
+def test_bad_entries_are_refused_with_a_message(
+    course,  # noqa: F811
+    app,
+    form,
+    message,
+):
     response = course["mentor"].post(bank_page(course, "mentor"), form)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -127,7 +132,9 @@ def test_scoring_screen_shows_the_chosen_levels_comments(course):  # noqa: F811
     assert "comment_bank.js" in html
 
 
-def test_a_level_that_does_not_exist_is_refused_and_the_page_still_shows(course):  # noqa: F811
+def test_a_level_that_does_not_exist_is_refused_and_the_page_still_shows(
+    course,  # noqa: F811
+):
     mentor = course["mentor"]
     response = mentor.post(
         sheet_path(course, "mentor"),

@@ -27,7 +27,11 @@ def _return(people, data):
     ("note", "shown"),
     [("Say <more> about the ending.", True), ("", False)],
 )
-def test_learner_sees_the_return_note_with_the_return(course, note, shown):  # noqa: F811
+def test_learner_sees_the_return_note_with_the_return(
+    course,  # noqa: F811
+    note,
+    shown,
+):
     mentor = course["mentor"]
     draft = mentor.post(
         sheet_path(course, "mentor"),
