@@ -59,7 +59,8 @@ def _revision() -> int:
         return -1  # never matches: treated as a stale screen
 
 
-def _prefixed(prefix: str) -> dict[str, str]:
+def form_fields(prefix: str) -> dict[str, str]:
+    """The posted fields named ``<prefix><id>``, by id."""
     return {
         k[len(prefix) :]: v for k, v in request.form.items() if k.startswith(prefix)
     }
@@ -211,8 +212,8 @@ def save(launch_id: str, submission_id: int):
     launch = current_launch(launch_id)
     actor = actor_of(launch)
     posted = {
-        "levels": _prefixed("level-"),
-        "notes": _prefixed("note-"),
+        "levels": form_fields("level-"),
+        "notes": form_fields("note-"),
         "overall": request.form.get("overall", ""),
     }
     try:
@@ -271,8 +272,8 @@ def moderate(launch_id: str, assessment_id: int):
             assessment_id,
             revision=_revision(),
             action=action,
-            levels=_prefixed("level-"),
-            notes=_prefixed("note-"),
+            levels=form_fields("level-"),
+            notes=form_fields("note-"),
             note=request.form.get("note", ""),
             confirm_self=request.form.get("confirm_self") == "yes",
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request
 
 from lti_tool import calibration, catalogue, rubrics
-from lti_tool.assessment_pages import actor_of, refusal
+from lti_tool.assessment_pages import actor_of, form_fields, refusal
 from lti_tool.db import db
 from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.moderation import Refused
@@ -97,11 +97,7 @@ def practice(launch_id: str, item_id: int):
 def score(launch_id: str, item_id: int):
     launch = current_launch(launch_id)
     actor = actor_of(launch)
-    levels = {
-        k.removeprefix("level-"): v
-        for k, v in request.form.items()
-        if k.startswith("level-")
-    }
+    levels = form_fields("level-")
     try:
         row = calibration.practise(actor, item_id, levels)
         db.session.commit()
