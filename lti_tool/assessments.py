@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from lti_tool import catalogue, moderation, rubrics
+from lti_tool import catalogue, moderation, rubrics, sampling
 from lti_tool.assessment_rights import Actor, is_moderator, require_staff
 from lti_tool.credentials import CredentialDefinition
 from lti_tool.db import db, utcnow
@@ -299,8 +299,12 @@ def save(
     assessment.updated_at = now
     pick = None
     if scored is not None:
-        pick = moderation.pick(
-            definition, scored.levels, _random.random() if draw is None else draw
+        pick = sampling.pick_and_count(
+            definition,
+            scored.levels,
+            _random.random() if draw is None else draw,
+            course_id=assessment.course_id,
+            assessor_id=actor.person_id,
         )
         assessment.assessor_id = actor.person_id
         assessment.total = scored.total

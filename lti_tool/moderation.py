@@ -142,20 +142,56 @@ def near_threshold(definition: CredentialDefinition, levels: Mapping[str, int]) 
 
 @dataclass(frozen=True)
 class Pick:
-    """Whether an assessment needs verification, and why (for the audit)."""
+    """Whether an assessment needs verification, and why (for the audit).
+
+    ``drawn``: the random share was applied to it, so the mentor's tally
+    counts it; decisions near the threshold are picked without a draw.
+    """
 
     required: bool
     reason: str
+    drawn: bool = False
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One mentor's decisions on one credential open to the random share."""
+
+    seen: int = 0
+    picked: int = 0
+
+    def after(self, pick: Pick) -> Tally:
+        if not pick.drawn:
+            return self
+        return Tally(self.seen + 1, self.picked + int(pick.required))
+
+
+def share_picks(share: float, tally: Tally, draw: float) -> bool:
+    """Whether the random share picks a mentor's next decision.
+
+    The chance is what the mentor's picks lack to reach ``share`` of their
+    decisions with this one counted: ``share * (seen + 1) - picked``. So
+    each pick is random, yet after ``n`` decisions the mentor has between
+    ``share * n - 1`` and ``share * n + 1`` picks, and on average exactly
+    ``share * n``. Known limit: right after a pick the chance drops, so a
+    mentor who knew this rule and saw their own picks could tell that the
+    next decision or two are less likely to be sampled.
+    """
+    return draw < share * (tally.seen + 1) - tally.picked
 
 
 def pick(
-    definition: CredentialDefinition, levels: Mapping[str, int], draw: float
+    definition: CredentialDefinition,
+    levels: Mapping[str, int],
+    draw: float,
+    tally: Tally | None = None,
 ) -> Pick:
     """Apply the credential's moderation policy to a complete scoring.
 
     ``draw`` is a uniform random number in [0, 1) taken once per submitted
-    scoring; in ``sample`` mode it picks the configured share of each
-    mentor's decisions, on top of every decision near the mastery threshold.
+    scoring; ``tally`` is the assessor's record on this credential. In
+    ``sample`` mode every decision near the mastery threshold is picked,
+    and the share of the mentor's other decisions follows ``share_picks``.
     """
     policy = definition.moderation
     if policy.mode == "none":
@@ -167,9 +203,10 @@ def pick(
         return Pick(False, "policy: every mastery decision; not mastery")
     if near_threshold(definition, levels):
         return Pick(True, "sample: near the mastery threshold")
-    if draw < policy.sample_share:
-        return Pick(True, f"sample: random share {policy.sample_share:g}")
-    return Pick(False, "sample: not picked")
+    share = policy.sample_share
+    if share_picks(share, tally or Tally(), draw):
+        return Pick(True, f"sample: random share {share:g}", drawn=True)
+    return Pick(False, "sample: not picked", drawn=True)
 
 
 def check_four_eyes(

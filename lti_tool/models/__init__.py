@@ -1,7 +1,12 @@
 """Typed SQLAlchemy models, one module per aggregate."""
 
 from lti_tool.models.admin import AdminBootstrap, AdminLaunchSession, AdminUser
-from lti_tool.models.assessment import Assessment, AuditEntry, Moderation
+from lti_tool.models.assessment import (
+    Assessment,
+    AuditEntry,
+    Moderation,
+    SamplingTally,
+)
 from lti_tool.models.badges import (
     BadgeAward,
     BadgePublicCredit,
@@ -74,6 +79,7 @@ __all__ = [
     "PracticeScoring",
     "Registration",
     "ResourceLink",
+    "SamplingTally",
     "Submission",
     "Upload",
     "UploadChunk",

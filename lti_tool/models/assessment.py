@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, event
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_tool.db import db, utcnow
@@ -109,10 +109,35 @@ class Moderation(db.Model):
     mastery: Mapped[bool | None] = mapped_column()
     note: Mapped[str] = mapped_column(Text, default="")
     self_verified: Mapped[bool] = mapped_column(default=False)
+    # Levels saved before the assessor's were shown to the moderator: only
+    # these second scorings are independent (blind) ones.
+    blind: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assessment: Mapped[Assessment] = relationship(back_populates="moderations")
     moderator: Mapped[Person | None] = relationship()
+
+
+class SamplingTally(db.Model):
+    """How many of a mentor's decisions the random share could pick, and did.
+
+    Per course, credential (by key, across versions) and mentor; decisions
+    near the mastery threshold are picked anyway and are not counted here.
+    """
+
+    __tablename__ = "sampling_tally"
+    __table_args__ = (UniqueConstraint("course_id", "credential_key", "assessor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE"), index=True
+    )
+    credential_key: Mapped[str] = mapped_column(String(100))
+    assessor_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    seen: Mapped[int] = mapped_column(default=0)
+    picked: Mapped[int] = mapped_column(default=0)
 
 
 class AuditEntry(db.Model):
