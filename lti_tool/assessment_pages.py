@@ -171,6 +171,16 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         reason = calibration.why_not(sheet.submission, assessment, actor.course_id)
         practice = {"in_set": in_set, "reason": reason}
     self_check = own and releases.self_verification_open(actor, assessment)
+    # A moderator scores blind first: the assessor's levels, notes and the
+    # check on them stay hidden until the moderator saves their own or asks.
+    blind_view = (
+        actor.moderator
+        and not own
+        and sheet.status == "scored"
+        and request.args.get("show") != "assessor"
+    )
+    if blind_view:
+        warnings = []
     html = render_template(
         "assessment/sheet.html",
         launch=launch,
@@ -192,6 +202,7 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         own_scoring=own,
         practice=practice,
         self_check=self_check,
+        blind_view=blind_view,
         editable=sheet.status in ("new", "draft"),
     )
     return html, status
@@ -276,6 +287,7 @@ def moderate(launch_id: str, assessment_id: int):
             notes=form_fields("note-"),
             note=request.form.get("note", ""),
             confirm_self=request.form.get("confirm_self") == "yes",
+            blind=request.form.get("blind") == "yes",
         )
         db.session.commit()
     except Refused as exc:

@@ -5,8 +5,10 @@ assessor's levels, so it says nothing about agreement, and a self-verified
 scoring is the same person twice; neither counts. The moderator's levels
 count only when they saved levels of their own (an adjustment), and then
 every criterion of that scoring counts, the unchanged ones as agreement.
-Known limit: the adjustment form starts from the assessor's levels, so even
-these second scorings are not blind.
+A moderator first scores on a page that hides the assessor's levels; what
+they save there is a blind, independent second scoring. Levels saved after
+asking to see the assessor's are not, and the report says for every pair
+how many of its second scorings were blind.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class CredentialAgreement:
     version: int
     criteria: dict[str, str]  # criterion id to its title
     report: agreement.Report
+    # (assessor id, moderator id) -> (blind second scorings, all of them)
+    blind: dict[tuple[int, int], tuple[int, int]]
 
 
 def consistency(actor: Actor) -> tuple[list[CredentialAgreement], dict[int, str]]:
@@ -46,10 +50,14 @@ def consistency(actor: Actor) -> tuple[list[CredentialAgreement], dict[int, str]
         .order_by(Assessment.credential_version_id, Moderation.id)
     )
     ratings: dict[int, list[agreement.Rating]] = {}
+    blind: dict[int, dict[tuple[int, int], tuple[int, int]]] = {}
     for assessment, mod in rows:
         first_id, second_id = assessment.assessor_id, mod.moderator_id
         if first_id is None or second_id is None or first_id == second_id:
             continue
+        pairs = blind.setdefault(assessment.credential_version_id, {})
+        done, total = pairs.get((first_id, second_id), (0, 0))
+        pairs[(first_id, second_id)] = (done + int(bool(mod.blind)), total + 1)
         found = ratings.setdefault(assessment.credential_version_id, [])
         for criterion_id, first in assessment.levels.items():
             second = mod.levels.get(criterion_id)
@@ -73,6 +81,7 @@ def consistency(actor: Actor) -> tuple[list[CredentialAgreement], dict[int, str]
                 version=row.number,
                 criteria={c.id: c.title for c in criteria},
                 report=agreement.report(found, range(1, top + 1)),
+                blind=blind[version_id],
             )
         )
         ids |= {r.first_id for r in found} | {r.second_id for r in found}

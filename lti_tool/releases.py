@@ -107,8 +107,13 @@ def moderate(
     notes: Mapping[str, str] | None = None,
     note: str = "",
     confirm_self: bool = False,
+    blind: bool = False,
 ) -> Assessment:
-    """Verify, adjust or send back a submitted scoring."""
+    """Verify, adjust or send back a submitted scoring.
+
+    ``blind``: the adjusting moderator's levels were chosen on a page that
+    hid the assessor's, so they count as an independent second scoring.
+    """
     if action not in (Action.VERIFY, Action.ADJUST, Action.SEND_BACK):
         raise Refused(Code.WRONG_STATE, f"{action} is not a moderation.")
     assessment = load(actor, assessment_id)
@@ -149,6 +154,7 @@ def moderate(
         except rubrics.SheetError as exc:
             raise Refused(Code.BAD_SHEET, f"Not saved: {exc}.") from None
         row.outcome = Moderation.ADJUSTED
+        row.blind = blind
         row.levels = scored.levels
         row.notes = {f.criterion_id: f.note for f in scored.feedback if f.note}
         row.total, row.mastery = scored.total, scored.decision.mastery
@@ -182,6 +188,7 @@ def moderate(
         mastery=row.mastery,
         self_verified=self_verified or None,
         note_given=bool(note) or None,
+        blind=row.blind or None,
     )
     event(
         f"assessment.{row.outcome}",
