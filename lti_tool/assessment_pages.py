@@ -110,6 +110,33 @@ def queue(launch_id: str):
     )
 
 
+@bp.get("/assess/<launch_id>/guide")
+def guide(launch_id: str):
+    """The mentor's guide again, at any time.
+
+    It covers the named submission's credential, or else the activity's.
+    """
+    launch = current_launch(launch_id)
+    actor = actor_of(launch)
+    wanted = request.args.get("submission", "")
+    try:
+        mentor_queue.check_rights(actor, launch.resource_link_id)
+        definition = catalogue.for_link(launch.resource_link)
+        if wanted.isdigit() and len(wanted) < 12:
+            submission = assessments.load_submission(actor, int(wanted))
+            definition = assessments.definition_for(submission)
+        key = definition.key if definition else None
+        practice_items = len(calibration.practice_set(actor, key))
+    except Refused as exc:
+        return refusal(exc, launch)
+    return render_template(
+        "assessment/guide.html",
+        launch=launch,
+        definition=definition,
+        practice_items=practice_items,
+    )
+
+
 def _queue_page_url(launch: Launch, bucket: str, number: int) -> str:
     """The queue as it is shown now, with one bucket on another page."""
     values = {k: v for k, v in request.args.items() if k != "lt"}
