@@ -31,12 +31,13 @@ from lti_tool import (
     rubrics,
 )
 from lti_tool.assessment_rights import Actor
+from lti_tool.assessments import RosterSource
 from lti_tool.consistency import consistency as agreement_per_credential
 from lti_tool.db import db
 from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.models import Launch
 from lti_tool.moderation import Action, Refused
-from lti_tool.roster import NamesRoles, RosterUnavailable
+from lti_tool.roster import Member, NamesRoles, RosterUnavailable
 from lti_tool.services import services
 from lti_tool.vocab import Claim
 
@@ -66,6 +67,28 @@ def form_fields(prefix: str) -> dict[str, str]:
     }
 
 
+def _names_roles() -> NamesRoles:
+    tokens = grading.grade_sync(current_app).tokens
+    return NamesRoles(services().http, tokens.get, current_app.config["HTTP_TIMEOUT"])
+
+
+def roster_source(launch: Launch) -> RosterSource:
+    """The course roster as ``sole_verifier`` reads it: on first use, once.
+
+    ``None`` when the launch offers no roster (NRPS); ``RosterUnavailable``
+    when it offers one the LMS does not deliver.
+    """
+    found: list[list[Member] | None] = []
+
+    def read() -> list[Member] | None:
+        if not found:
+            offered = launch.claims.get(Claim.NRPS)
+            found.append(_names_roles().members(launch) if offered else None)
+        return found[0]
+
+    return read
+
+
 def refusal(exc: Refused, launch: Launch):
     db.session.rollback()
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
@@ -87,7 +110,9 @@ def queue(launch_id: str):
         if value.isdigit() and len(value) < 9:
             pages[name] = int(value)
     try:
-        found = mentor_queue.queue(actor_of(launch), link_id, pages)
+        found = mentor_queue.queue(
+            actor_of(launch), link_id, pages, roster=roster_source(launch)
+        )
     except Refused as exc:
         return refusal(exc, launch)
     definition = catalogue.for_link(launch.resource_link)
@@ -153,12 +178,8 @@ def roster(launch_id: str):
         mentor_queue.check_rights(actor, launch.resource_link_id)
     except Refused as exc:
         return refusal(exc, launch)
-    tokens = grading.grade_sync(current_app).tokens
-    names_roles = NamesRoles(
-        services().http, tokens.get, current_app.config["HTTP_TIMEOUT"]
-    )
     try:
-        members = names_roles.members(launch)
+        members = _names_roles().members(launch)
     except RosterUnavailable as exc:
         return render_template(
             "assessment/roster.html", launch=launch, unavailable=str(exc)
@@ -197,7 +218,9 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         in_set = item is not None and item.retired_at is None
         reason = calibration.why_not(sheet.submission, assessment, actor.course_id)
         practice = {"in_set": in_set, "reason": reason}
-    self_check = own and releases.self_verification_open(actor, assessment)
+    self_check = own and releases.self_verification_open(
+        actor, assessment, roster_source(launch)
+    )
     # A moderator scores blind first: the assessor's levels, notes and the
     # check on them stay hidden until the moderator saves their own or asks.
     blind_view = (
@@ -315,6 +338,7 @@ def moderate(launch_id: str, assessment_id: int):
             note=request.form.get("note", ""),
             confirm_self=request.form.get("confirm_self") == "yes",
             blind=request.form.get("blind") == "yes",
+            roster=roster_source(launch),
         )
         db.session.commit()
     except Refused as exc:

@@ -11,7 +11,7 @@ Functions flush; the caller commits, so one request is one transaction.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +28,16 @@ from lti_tool.models import (
     Assessment,
     AuditEntry,
     Membership,
+    Person,
     ResourceLink,
     Submission,
 )
 from lti_tool.moderation import Action, Code, Refused, Status
 from lti_tool.roles import CourseRole
+from lti_tool.roster import Member
+
+# The course roster from the LMS, read only when needed (see sole_verifier).
+RosterSource = Callable[[], list[Member] | None]
 
 _random = random.SystemRandom()
 
@@ -217,13 +222,19 @@ def flush_or_conflict(assessment: Assessment) -> None:
         ) from None
 
 
-def sole_verifier(course_id: int, person_id: int) -> bool:
+def sole_verifier(
+    course_id: int, person_id: int, roster: RosterSource | None = None
+) -> bool:
     """True when no one but ``person_id`` may verify scorings in the course.
 
     Teaching assistants and mentors score but do not verify, so they do not
     count: one instructor with helpers is still the only possible verifier.
-    Known limit: counts staff who launched Pathmark in the course, not the
-    LMS's full roster.
+    Staff who launched Pathmark in the course count, and so do the active
+    instructors on the LMS's roster (NRPS) when ``roster`` yields one, so a
+    second teacher who never opened Pathmark is not overlooked. ``roster``
+    is called only when the launched staff leave the question open; it
+    returns ``None`` when the LMS offers no roster and raises
+    ``RosterUnavailable`` when it offers one it cannot deliver.
     """
     rows = db.session.scalars(
         select(Membership.roles).where(
@@ -232,7 +243,16 @@ def sole_verifier(course_id: int, person_id: int) -> bool:
             Membership.person_id != person_id,
         )
     )
-    return not any(is_moderator(roles or []) for roles in rows)
+    if any(is_moderator(roles or []) for roles in rows):
+        return False
+    members = roster() if roster is not None else None
+    if members is None:
+        return True
+    person = db.session.get(Person, person_id)
+    own = person.sub if person is not None else None
+    return not any(
+        m.active and m.user_id != own and is_moderator(m.roles) for m in members
+    )
 
 
 def save(

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from lti_tool import catalogue
 from lti_tool.assessment_rights import Actor, require_course, require_staff
-from lti_tool.assessments import sole_verifier
+from lti_tool.assessments import RosterSource, sole_verifier
 from lti_tool.db import db
 from lti_tool.models import (
     Assessment,
@@ -26,7 +26,7 @@ from lti_tool.models import (
 )
 from lti_tool.moderation import Code, Refused, Status
 from lti_tool.roles import CourseRole
-from lti_tool.roster import Member
+from lti_tool.roster import Member, RosterUnavailable
 
 BUCKETS = (
     "to_assess",
@@ -131,11 +131,11 @@ def check_rights(actor: Actor, resource_link_id: int | None = None) -> None:
     require_course(actor, link.course_id)
 
 
-def _self_verifiable_versions(actor: Actor) -> list[int]:
+def _self_verifiable_versions(
+    actor: Actor, roster: RosterSource | None = None
+) -> list[int]:
     """Credential versions whose scorings this person may verify themselves."""
     if not actor.moderator or actor.course_id is None:
-        return []
-    if not sole_verifier(actor.course_id, actor.person_id):
         return []
     ids = db.session.scalars(
         select(Assessment.credential_version_id)
@@ -153,10 +153,18 @@ def _self_verifiable_versions(actor: Actor) -> list[int]:
             continue
         if catalogue.definition(row).moderation.allow_self_verification:
             allowed.append(version_id)
+    # The roster is read only when a scoring of theirs could be self-verified.
+    if not allowed:
+        return []
+    try:
+        if not sole_verifier(actor.course_id, actor.person_id, roster):
+            return []
+    except RosterUnavailable:
+        return []
     return allowed
 
 
-def _bucket_column(actor: Actor):
+def _bucket_column(actor: Actor, roster: RosterSource | None = None):
     """``bucket`` as a SQL expression, for counting and paging in the database."""
     waiting = and_(
         Assessment.status == Status.SCORED.value,
@@ -166,7 +174,7 @@ def _bucket_column(actor: Actor):
         own = and_(
             Assessment.assessor_id == actor.person_id,
             Assessment.credential_version_id.not_in(
-                _self_verifiable_versions(actor) or [-1]
+                _self_verifiable_versions(actor, roster) or [-1]
             ),
         )
         moderate = [
@@ -196,13 +204,15 @@ def queue(
     resource_link_id: int | None = None,
     pages: Mapping[str, int] | None = None,
     per_page: int = PER_PAGE,
+    roster: RosterSource | None = None,
 ) -> Queue:
     """The handed-in attempts of one activity, or of the actor's course.
 
     Each bucket is paged on its own (``pages``: bucket -> page number, 1
     when absent) in a stable order, oldest hand-in first; the counts are
     totals over all pages. Buckets are worked out in the database, so a
-    page costs one count query and one query per bucket shown.
+    page costs one count query and one query per bucket shown. ``roster``
+    reads the LMS's roster where self-verification depends on it.
     """
     check_rights(actor, resource_link_id)
     listed = (
@@ -218,7 +228,7 @@ def queue(
             Assessment.status.label("status"),
             Assessment.revision.label("revision"),
             Assessment.send_back_note.label("note"),
-            _bucket_column(actor).label("bucket"),
+            _bucket_column(actor, roster).label("bucket"),
         )
         .join(ResourceLink, Submission.resource_link_id == ResourceLink.id)
         .join(Person, Submission.person_id == Person.id)

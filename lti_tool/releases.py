@@ -18,6 +18,7 @@ from sqlalchemy import select
 from lti_tool import evidence, moderation, rubrics, signals
 from lti_tool.assessment_rights import Actor, require_moderator, require_staff
 from lti_tool.assessments import (
+    RosterSource,
     check_revision,
     definition_for,
     flush_or_conflict,
@@ -28,6 +29,7 @@ from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.models import Assessment, Moderation
 from lti_tool.moderation import Action, Code, Refused, Status
+from lti_tool.roster import RosterUnavailable
 
 
 @dataclass(frozen=True)
@@ -82,19 +84,44 @@ def load(actor: Actor, assessment_id: int) -> Assessment:
     return assessment
 
 
-def self_verification_open(actor: Actor, assessment: Assessment) -> bool:
+def self_verification_open(
+    actor: Actor, assessment: Assessment, roster: RosterSource | None = None
+) -> bool:
     """Whether ``actor`` may verify this scoring of their own, with confirmation.
 
     Only the assessor, only where the credential's policy allows it and no
     one else in the course may verify; ``moderate`` enforces the same through
-    ``moderation.check_four_eyes``.
+    ``moderation.check_four_eyes``. A roster the LMS cannot deliver closes
+    the offer: whether someone else could verify is then unknown.
     """
     if assessment.assessor_id != actor.person_id:
         return False
     definition = definition_for(assessment.submission)
     if not definition.moderation.allow_self_verification:
         return False
-    return sole_verifier(assessment.course_id, actor.person_id)
+    try:
+        return sole_verifier(assessment.course_id, actor.person_id, roster)
+    except RosterUnavailable:
+        event("assessment.roster_unavailable", assessment=assessment.id)
+        return False
+
+
+def _sole_for_moderation(
+    assessment: Assessment, actor: Actor, roster: RosterSource | None
+) -> bool:
+    """``sole_verifier`` where it matters: the assessor moderating their own."""
+    if assessment.assessor_id != actor.person_id:
+        return False  # four eyes hold; who else could verify does not matter
+    try:
+        return sole_verifier(assessment.course_id, actor.person_id, roster)
+    except RosterUnavailable:
+        event("assessment.roster_unavailable", assessment=assessment.id)
+        raise Refused(
+            Code.FOUR_EYES,
+            "Pathmark could not read the course roster from the LMS, so it "
+            "cannot tell whether another instructor could verify this. Try "
+            "again in a moment, or ask another instructor to verify it.",
+        ) from None
 
 
 def moderate(
@@ -108,6 +135,7 @@ def moderate(
     note: str = "",
     confirm_self: bool = False,
     blind: bool = False,
+    roster: RosterSource | None = None,
 ) -> Assessment:
     """Verify, adjust or send back a submitted scoring.
 
@@ -129,7 +157,7 @@ def moderate(
         definition,
         assessor_id=assessment.assessor_id or 0,
         moderator_id=actor.person_id,
-        sole_verifier=sole_verifier(assessment.course_id, actor.person_id),
+        sole_verifier=_sole_for_moderation(assessment, actor, roster),
         confirmed=confirm_self,
     )
     note = note.strip()
