@@ -81,6 +81,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         deep_linking,
         errors,
         evidence_views,
+        feedback_check_pages,
         gradebook_comment,
         grading_views,
         health,
@@ -97,6 +98,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(authoring.bp)
     app.register_blueprint(assessment_pages.bp)
+    app.register_blueprint(feedback_check_pages.bp)
     app.register_blueprint(comment_bank_pages.bp)
     app.register_blueprint(calibration_pages.bp)
     app.register_blueprint(health.bp)

@@ -200,15 +200,16 @@ def roster(launch_id: str):
 
 def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
     assessment = sheet.assessment
-    warnings = []
-    if assessment is not None and assessment.total is not None:
-        try:
-            scored = rubrics.compose(
-                sheet.definition, assessment.levels, assessment.notes
-            )
-            warnings = rubrics.sheet_warnings(sheet.definition, scored)
-        except rubrics.SheetError:
-            warnings = []
+    if posted and posted.get("levels"):
+        chosen = rubrics.shown_choices(sheet.definition.rubric, posted["levels"])
+    else:
+        chosen = assessment.levels if assessment else {}
+    notes = (posted or {}).get("notes") or (assessment.notes if assessment else {})
+    # The gentle check on what the mentor wrote, beside each note; the live
+    # check (feedback_check_pages) keeps it current while they type.
+    checks = rubrics.check_feedback(
+        sheet.definition, {k: int(v) for k, v in chosen.items()}, notes
+    )
     actor = actor_of(launch)
     final = releases.final_scoring(assessment) if assessment else None
     own = assessment is not None and assessment.assessor_id == actor.person_id
@@ -230,7 +231,7 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         and request.args.get("show") != "assessor"
     )
     if blind_view:
-        warnings = []
+        checks = {}
     html = render_template(
         "assessment/sheet.html",
         launch=launch,
@@ -239,14 +240,13 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         assessment=assessment,
         final=final,
         standard=rubrics.standard_text,
-        chosen=rubrics.shown_choices(sheet.definition.rubric, posted["levels"])
-        if posted and posted.get("levels")
-        else (assessment.levels if assessment else {}),
-        notes=(posted or {}).get("notes") or (assessment.notes if assessment else {}),
+        chosen=chosen,
+        notes=notes,
+        checks=checks,
         overall=(posted or {}).get("overall", assessment.overall if assessment else ""),
         posted=posted,
         message=message,
-        warnings=warnings,
+        warnings=[w for found in checks.values() for w in found],
         moderator=actor.moderator,
         bank=comment_bank.bank_for(sheet.definition, actor.course_id),
         own_scoring=own,

@@ -7,6 +7,15 @@ one next step, a practice action). The standard text is inserted for the
 chosen level and the mentor may add a personal note. A gentle check warns,
 without refusing, when a criterion's feedback has no next step or cites
 nothing of the level's descriptor.
+
+The check judges the mentor's own feedback, the note, as the learner will
+read it (trimmed, as saved). The standard text is Pathmark's, the same for
+every learner at that level, so it never counts: a blank note, or one that
+only repeats the standard text, is warned about. Text inserted from the
+comment bank is feedback the mentor chose for this learner, so it counts
+like their own words. The same functions serve the scoring page, draft
+saves and the live check while the mentor types, so the rules live here
+only.
 """
 
 from __future__ import annotations
@@ -207,13 +216,47 @@ def feedback_warnings(criterion: Criterion, level: int, text: str) -> list[str]:
     return warnings
 
 
+def note_warnings(criterion: Criterion, level: int, note: str) -> list[str]:
+    """The gentle check on a mentor's note for one criterion at one level."""
+    text = (note or "").replace("\r\n", "\n").strip()
+    if _same_text(text, standard_text(criterion, level)):
+        return [
+            f"{criterion.title}: no feedback of your own yet; the learner "
+            "would read only the standard text."
+        ]
+    return feedback_warnings(criterion, level, text)
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal but for spacing and case; an empty note matches anything blank."""
+    return " ".join(a.lower().split()) in ("", " ".join(b.lower().split()))
+
+
+def check_feedback(
+    definition: CredentialDefinition,
+    levels: Mapping[str, int],
+    notes: Mapping[str, str],
+) -> dict[str, list[str]]:
+    """Warnings per criterion for a sheet as drafted; empty lists when fine.
+
+    Only criteria with a level are judged: the descriptor to cite depends
+    on it. ``levels`` must already fit the rubric (``parse_levels``).
+    """
+    found = {}
+    for criterion in definition.rubric.criteria:
+        level = levels.get(criterion.id)
+        if level is not None:
+            found[criterion.id] = note_warnings(
+                criterion, level, notes.get(criterion.id, "")
+            )
+    return found
+
+
 def sheet_warnings(definition: CredentialDefinition, scored: Scored) -> list[str]:
     """The gentle check over every criterion of a composed sheet."""
-    warnings = []
-    for item in scored.feedback:
-        criterion = definition.rubric.criterion(item.criterion_id)
-        warnings += feedback_warnings(criterion, item.level, item.text)
-    return warnings
+    notes = {item.criterion_id: item.note for item in scored.feedback}
+    found = check_feedback(definition, scored.levels, notes)
+    return [warning for texts in found.values() for warning in texts]
 
 
 def gradebook_comment(definition: CredentialDefinition, scored: Scored) -> str:

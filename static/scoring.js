@@ -1,8 +1,53 @@
-// Scoring screen: insert the standard feedback of the chosen level, and
+// Scoring screen: insert the standard feedback of the chosen level,
 // keyboard shortcuts (1-9 pick a level in the focused row, J/K move rows,
-// Ctrl+S saves a draft). The form works without this script.
+// Ctrl+S saves a draft) and the gentle feedback check while the mentor
+// types. The form works without this script.
 (function () {
   "use strict";
+  // The check's rules live on the server (the form's data-check-url, the
+  // same function that draws the page after a save); this only asks and
+  // shows the answer in each note's live region. It never holds up saving.
+  var sheet = document.querySelector("form[data-check-url]");
+  var timer = null;
+  var asked = 0;
+  function showChecks(warnings) {
+    var regions = sheet.querySelectorAll("[data-check-for]");
+    Array.prototype.forEach.call(regions, function (region) {
+      var found = warnings[region.dataset.checkFor] || [];
+      var shown = Array.prototype.map.call(
+        region.querySelectorAll("p"), function (p) { return p.textContent; });
+      if (shown.join("\n") === found.join("\n")) { return; }
+      region.textContent = "";
+      found.forEach(function (text) {
+        var line = document.createElement("p");
+        line.textContent = text;
+        region.appendChild(line);
+      });
+    });
+  }
+  function check() {
+    var ticket = ++asked;
+    fetch(sheet.dataset.checkUrl, {
+      method: "POST", body: new FormData(sheet), credentials: "omit",
+      headers: { Accept: "application/json" }
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (reply) {
+      if (reply && reply.warnings && ticket === asked) {
+        showChecks(reply.warnings);
+      }
+    }).catch(function () { /* the check is advice; the form still saves */ });
+  }
+  function checkSoon() {
+    if (!sheet || !window.fetch || !window.FormData) { return; }
+    clearTimeout(timer);
+    timer = setTimeout(check, 500);
+  }
+  if (sheet) {
+    sheet.addEventListener("input", function (e) {
+      if (e.target.matches('textarea[name^="note-"]')) { checkSoon(); }
+    });
+  }
   function showStandard(input) {
     var crit = input.name.slice("level-".length);
     var form = input.form;
@@ -12,6 +57,7 @@
   document.addEventListener("change", function (e) {
     if (e.target.matches('input[type="radio"][name^="level-"]')) {
       showStandard(e.target);
+      if (sheet && e.target.form === sheet) { checkSoon(); }
     }
   });
   document.addEventListener("keydown", function (e) {
@@ -32,6 +78,7 @@
       if (radio) {
         radio.checked = true;
         showStandard(radio);
+        if (sheet && radio.form === sheet) { checkSoon(); }
         e.preventDefault();
       }
     } else if (e.key === "j" || e.key === "ArrowDown") {
