@@ -228,6 +228,7 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         actor.moderator
         and not own
         and sheet.status == "scored"
+        and assessment.moderation_required
         and request.args.get("show") != "assessor"
     )
     if blind_view:

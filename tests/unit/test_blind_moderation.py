@@ -109,3 +109,15 @@ def test_levels_saved_after_seeing_the_assessors_are_not_independent(people, app
     assert _report(app, people) == {(0, 1)}
     page = teacher.get(f"/assess/{teacher.id}/consistency").get_data(as_text=True)
     assert 'data-blind="0/1"' in page and "seen the assessor" in page
+
+
+def test_work_the_policy_did_not_pick_shows_its_levels_for_release(people, app):
+    # Every mastery decision is verified; this one is not mastery, so it is
+    # ready to release and the person releasing it sees what they release.
+    mentor = people["mentor"]
+    not_mastery = levels_form(all_at(2))
+    assert mentor.post(sheet_path(people, "mentor"), not_mastery).status_code == 303
+    teacher = people["teacher"]
+    html = teacher.get(sheet_path(people, "teacher")).get_data(as_text=True)
+    assert "data-assessor-hidden" not in html and "data-release" in html
+    assert re.search(r'data-level="range">2 ', html)
