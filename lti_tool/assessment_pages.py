@@ -222,14 +222,14 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
     self_check = own and releases.self_verification_open(
         actor, assessment, roster_source(launch)
     )
-    # A moderator scores blind first: the assessor's levels, notes and the
-    # check on them stay hidden until the moderator saves their own or asks.
+    # On asking to score blind, the assessor's levels, notes and the check
+    # on them stay hidden until the moderator has saved levels of their own.
     blind_view = (
         actor.moderator
         and not own
         and sheet.status == "scored"
         and assessment.moderation_required
-        and request.args.get("show") != "assessor"
+        and request.args.get("blind") == "1"
     )
     if blind_view:
         checks = {}

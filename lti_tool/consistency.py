@@ -5,10 +5,11 @@ assessor's levels, so it says nothing about agreement, and a self-verified
 scoring is the same person twice; neither counts. The moderator's levels
 count only when they saved levels of their own (an adjustment), and then
 every criterion of that scoring counts, the unchanged ones as agreement.
-A moderator first scores on a page that hides the assessor's levels; what
-they save there is a blind, independent second scoring. Levels saved after
-asking to see the assessor's are not, and the report says for every pair
-how many of its second scorings were blind.
+A moderator may score blind, on a page that hides the assessor's levels;
+what they save there is an independent second scoring. Levels adjusted with
+the assessor's in view are not (the form starts blank, but the levels are
+on the page), and the report says for every pair how many of its second
+scorings were blind.
 """
 
 from __future__ import annotations

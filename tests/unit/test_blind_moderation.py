@@ -56,35 +56,34 @@ def _report(app, people):
         return set(section.blind.values())
 
 
-def test_the_moderator_first_sees_a_blank_form_and_no_assessor_levels(people, app):
+def test_scoring_blind_shows_a_blank_form_and_no_assessor_levels(people, app):
     _scored(people, app)
     teacher = people["teacher"]
-    html = teacher.get(sheet_path(people, "teacher")).get_data(as_text=True)
+    html = teacher.get(sheet_path(people, "teacher"), blind="1").get_data(as_text=True)
     assert 'data-moderation="blind"' in html and "data-assessor-hidden" in html
     assert 'data-level="range"' not in html and "Varied verbs." not in html
     part = _moderation_part(html)
     assert 'name="blind" value="yes"' in part
     assert " checked" not in part  # no level picked for them
     assert 'value="verify"' not in part  # verifying needs the levels in view
-    assert "data-show-assessor" in part and "show=assessor" in part
+    assert "data-show-assessor" in part and "blind=" not in part
 
 
-def test_after_asking_to_see_them_the_adjust_form_still_starts_blank(people, app):
+def test_with_the_assessors_levels_in_view_the_adjust_form_starts_blank(people, app):
     _scored(people, app)
     teacher = people["teacher"]
-    html = teacher.get(sheet_path(people, "teacher"), show="assessor").get_data(
-        as_text=True
-    )
+    html = teacher.get(sheet_path(people, "teacher")).get_data(as_text=True)
     assert re.search(r'data-level="range">4 ', html)  # the assessor's levels
     part = _moderation_part(html)
     assert 'value="verify"' in part and 'name="blind"' not in part
     assert " checked" not in part
+    assert "data-score-blind" in part and "blind=1" in part
 
 
 def test_a_blind_scoring_is_recorded_and_reported_as_independent(people, app):
     aid = _scored(people, app)
     teacher = people["teacher"]
-    html = teacher.get(sheet_path(people, "teacher")).get_data(as_text=True)
+    html = teacher.get(sheet_path(people, "teacher"), blind="1").get_data(as_text=True)
     _adjust(people, aid, html, all_at(3), blind="yes")
     with app.app_context():
         row = db.session.scalars(db.select(Moderation)).one()
@@ -93,16 +92,14 @@ def test_a_blind_scoring_is_recorded_and_reported_as_independent(people, app):
     page = teacher.get(f"/assess/{teacher.id}/consistency").get_data(as_text=True)
     assert 'data-blind="1/1"' in page and "independent" in page
     # Once saved, the assessor's levels show beside the moderator's.
-    after = teacher.get(sheet_path(people, "teacher")).get_data(as_text=True)
+    after = teacher.get(sheet_path(people, "teacher"), blind="1").get_data(as_text=True)
     assert "(assessor: 4)" in after
 
 
 def test_levels_saved_after_seeing_the_assessors_are_not_independent(people, app):
     aid = _scored(people, app)
     teacher = people["teacher"]
-    html = teacher.get(sheet_path(people, "teacher"), show="assessor").get_data(
-        as_text=True
-    )
+    html = teacher.get(sheet_path(people, "teacher")).get_data(as_text=True)
     _adjust(people, aid, html, all_at(3))
     with app.app_context():
         assert not db.session.scalars(db.select(Moderation)).one().blind
@@ -118,6 +115,6 @@ def test_work_the_policy_did_not_pick_shows_its_levels_for_release(people, app):
     not_mastery = levels_form(all_at(2))
     assert mentor.post(sheet_path(people, "mentor"), not_mastery).status_code == 303
     teacher = people["teacher"]
-    html = teacher.get(sheet_path(people, "teacher")).get_data(as_text=True)
+    html = teacher.get(sheet_path(people, "teacher"), blind="1").get_data(as_text=True)
     assert "data-assessor-hidden" not in html and "data-release" in html
     assert re.search(r'data-level="range">2 ', html)

@@ -47,12 +47,10 @@ def _release(people, aid):
 def test_moderator_reads_the_notes_and_overall_comment(course, app):  # noqa: F811
     _scored(course, app)
     teacher = course["teacher"]
-    blind = teacher.get(sheet_path(course, "teacher")).get_data(as_text=True)
-    # Hidden at first, so the moderator's own scoring is independent.
-    assert "data-assessor-hidden" in blind and "Good verbs." not in blind
-    html = teacher.get(sheet_path(course, "teacher"), show="assessor").get_data(
-        as_text=True
-    )
+    blind = teacher.get(sheet_path(course, "teacher"), blind="1")
+    # Hidden while the moderator scores blind, so their scoring is independent.
+    assert "Good verbs." not in blind.get_data(as_text=True)
+    html = teacher.get(sheet_path(course, "teacher")).get_data(as_text=True)
     assert "data-sheet" not in html  # the read-only view
     assert 'data-note="range">Good verbs.<' in html
     assert 'data-note="fluency">Smooth pace.<' in html
