@@ -84,6 +84,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
         feedback_check_pages,
         gradebook_comment,
         grading_views,
+        guide_pages,
         health,
         launch,
         launch_context,
@@ -99,6 +100,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(authoring.bp)
     app.register_blueprint(assessment_pages.bp)
     app.register_blueprint(feedback_check_pages.bp)
+    app.register_blueprint(guide_pages.bp)
     app.register_blueprint(comment_bank_pages.bp)
     app.register_blueprint(calibration_pages.bp)
     app.register_blueprint(health.bp)

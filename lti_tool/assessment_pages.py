@@ -82,7 +82,8 @@ def roster_source(launch: Launch) -> RosterSource:
 
     def read() -> list[Member] | None:
         if not found:
-            offered = launch.claims.get(Claim.NRPS)
+            claim = launch.claims.get(Claim.NRPS)
+            offered = isinstance(claim, dict) and claim.get("context_memberships_url")
             found.append(_names_roles().members(launch) if offered else None)
         return found[0]
 
@@ -132,33 +133,6 @@ def queue(launch_id: str):
         course_scope=link_id is None,
         moderator=actor_of(launch).moderator,
         page_url=partial(_queue_page_url, launch),
-    )
-
-
-@bp.get("/assess/<launch_id>/guide")
-def guide(launch_id: str):
-    """The mentor's guide again, at any time.
-
-    It covers the named submission's credential, or else the activity's.
-    """
-    launch = current_launch(launch_id)
-    actor = actor_of(launch)
-    wanted = request.args.get("submission", "")
-    try:
-        mentor_queue.check_rights(actor, launch.resource_link_id)
-        definition = catalogue.for_link(launch.resource_link)
-        if wanted.isdigit() and len(wanted) < 12:
-            submission = assessments.load_submission(actor, int(wanted))
-            definition = assessments.definition_for(submission)
-        key = definition.key if definition else None
-        practice_items = len(calibration.practice_set(actor, key))
-    except Refused as exc:
-        return refusal(exc, launch)
-    return render_template(
-        "assessment/guide.html",
-        launch=launch,
-        definition=definition,
-        practice_items=practice_items,
     )
 
 
