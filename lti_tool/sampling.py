@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from lti_tool import moderation
 from lti_tool.credentials import CredentialDefinition
@@ -21,23 +22,35 @@ from lti_tool.models import SamplingTally
 
 
 def tally_row(course_id: int, key: str, assessor_id: int) -> SamplingTally:
-    """The mentor's tally on one credential, created empty the first time."""
-    row = db.session.scalar(
-        select(SamplingTally).where(
+    """The mentor's tally on one credential, locked for this transaction.
+
+    Created empty the first time; when two first decisions race, the one
+    that loses the insert reads the row the other made.
+    """
+    query = (
+        select(SamplingTally)
+        .where(
             SamplingTally.course_id == course_id,
             SamplingTally.credential_key == key,
             SamplingTally.assessor_id == assessor_id,
         )
+        .with_for_update()
     )
-    if row is None:
-        row = SamplingTally(
-            course_id=course_id,
-            credential_key=key,
-            assessor_id=assessor_id,
-            seen=0,
-            picked=0,
-        )
-        db.session.add(row)
+    row = db.session.scalar(query)
+    if row is not None:
+        return row
+    row = SamplingTally(
+        course_id=course_id,
+        credential_key=key,
+        assessor_id=assessor_id,
+        seen=0,
+        picked=0,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return db.session.scalars(query).one()
     return row
 
 
