@@ -163,9 +163,12 @@ def test_nobody_else_and_no_other_placement_can_resume_it(
     expire_launch_tokens(monkeypatch, app)
     before = _state(app, half_sent)
     other = launch(app, platform, **who)
-    assert other.client.get(
-        other.url(f"uploads/{half_sent}"), headers=JSON_HEADERS
-    ).status_code == 404
+    assert (
+        other.client.get(
+            other.url(f"uploads/{half_sent}"), headers=JSON_HEADERS
+        ).status_code
+        == 404
+    )
     assert _put(other, half_sent, CHUNK).status_code == 404
     assert _finish(other, half_sent).status_code == 404
     assert _state(app, half_sent) == before
@@ -173,11 +176,12 @@ def test_nobody_else_and_no_other_placement_can_resume_it(
 
 def test_a_submitted_attempt_takes_no_more_chunks(app, learner, half_sent):
     # The learner handed in a file meanwhile and submitted the attempt.
-    posted = learner.post_file(learner.submission, rec.webm(100.0), kind="upload")
+    handed_in = rec.webm(100.0, frame_ms=500)
+    posted = learner.post_file(learner.submission, handed_in, kind="upload")
     assert posted.status_code == 200, posted.get_data(as_text=True)
     assert learner.submit(learner.submission).status_code == 200
     before = _state(app, half_sent)
     refused = _put(learner, half_sent, CHUNK)
-    assert refused.status_code == 400
+    assert refused.status_code == 409
     assert refused.get_json()["error"] == "submitted"
     assert _state(app, half_sent) == before
