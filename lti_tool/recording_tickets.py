@@ -123,7 +123,8 @@ def confirm(upload: Upload, measured: float | None, rules: TicketRules) -> str:
     """The final mode once the file's own length is read at finish.
 
     The browser's figure checked at the start is only a claim; the length
-    read from the assembled file must fit the ticket's window too.
+    read from the assembled file must fit the ticket's window too. Where
+    the file's length cannot be read, the check at the start stands.
     """
     if upload.capture_mode != RECORDED:
         return upload.capture_mode

@@ -259,7 +259,8 @@
       return revealPrompt();
     }).then(function () {
       // The server's word that this take is made now, in this page.
-      return send("POST", withParams(cfg.ticketUrl, { submission: submission }), null, null);
+      var url = withParams(cfg.ticketUrl, { submission: submission });
+      return send("POST", url, null, null);
     }).then(function (issued) {
       ticket = issued.ticket;
       var type = chooseType(video);
@@ -299,7 +300,10 @@
 
   function finishTake() {
     var type = (rec.mimeType || parts[0] && parts[0].type || "audio/webm");
-    take = { blob: new Blob(parts, { type: type }), seconds: seconds, type: type, ticket: ticket };
+    take = {
+      blob: new Blob(parts, { type: type }), seconds: seconds, type: type,
+      ticket: ticket
+    };
     var player = type.indexOf("video/") === 0 ? previewVideo : preview;
     player.src = URL.createObjectURL(take.blob);
     player.hidden = false;
@@ -335,7 +339,8 @@
         .then(function (state) { tries = 0; return next(state.received); }, function (err) {
           if (typeof err.received === "number") { return next(err.received); }
           // Only a dropped connection or a server hiccup is worth retrying.
-          var dropped = err.status === 0 || err.status >= 500 || err.error === "chunk_cut";
+          var dropped = err.status === 0 || err.status >= 500 ||
+            err.error === "chunk_cut";
           if (!dropped || ++tries > 8) { throw err; }
           say("Connection lost; trying again…");
           return new Promise(function (r) { window.setTimeout(r, Math.min(30000, 1000 * tries * tries)); })
@@ -352,7 +357,8 @@
       ? send("GET", uploadUrl(kept.uploadId), null, null)
       : send("POST", cfg.uploadsUrl, JSON.stringify({
         submission: kept.submission, kind: "recording", size: kept.blob.size,
-        sha256: kept.sha256, name: "recording." + (kept.type.indexOf("mp4") >= 0 ? "mp4" : "webm"),
+        sha256: kept.sha256,
+        name: "recording." + (kept.type.indexOf("mp4") >= 0 ? "mp4" : "webm"),
         duration: kept.seconds, caption: kept.caption, ticket: kept.ticket
       }), "application/json").then(function (upload) {
         kept.uploadId = upload.id;
@@ -361,8 +367,8 @@
     return begun.then(function (upload) {
       if (upload.status === "done") { return null; }
       return sendChunks(upload, kept.blob, 0).then(function () {
-        return send("POST", uploadUrl(upload.id, "/finish"), JSON.stringify({ type: kept.type }),
-          "application/json");
+        return send("POST", uploadUrl(upload.id, "/finish"),
+          JSON.stringify({ type: kept.type }), "application/json");
       });
     }).then(function () { return keptTakes.forget(); });
   }
@@ -373,7 +379,8 @@
     keptTakes.load().then(function (kept) {
       if (!kept || !kept.blob) { return; }
       document.getElementById("rec-resume-text").textContent =
-        "You have an unfinished recording from " + new Date(kept.savedAt).toLocaleString() + ".";
+        "You have an unfinished recording from " +
+        new Date(kept.savedAt).toLocaleString() + ".";
       box.hidden = false;
       var sendBtn = document.getElementById("rec-resume-send");
       var dropBtn = document.getElementById("rec-resume-discard");
