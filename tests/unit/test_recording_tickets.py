@@ -17,7 +17,12 @@ from lti_tool.db import db
 from lti_tool.models import RecordingTicket
 from tests import media_samples as media
 from tests import recording_samples as rec
-from tests.evidence_helpers import JSON_HEADERS, launch, place_credential
+from tests.evidence_helpers import (
+    JSON_HEADERS,
+    expire_launch_tokens,
+    launch,
+    place_credential,
+)
 
 CHUNK = 65_536
 
@@ -172,3 +177,16 @@ def test_no_ticket_once_every_take_is_used(app, learner):
     refused = _ticket(learner)
     assert refused.status_code == 409
     assert refused.get_json()["error"] == "no_takes_left"
+
+
+def test_a_ticket_outlives_the_session_for_the_same_learners_draft(
+    app, platform, learner, monkeypatch
+):
+    # Recorded under launch A; the session ended before the take was sent.
+    token = _ticket(learner).get_json()["ticket"]
+    _issued_ago(app, 30)
+    expire_launch_tokens(monkeypatch, app)
+    again = launch(app, platform)
+    again.submission = learner.submission
+    artefact = _record(again, media.webm(50_000), ticket=token, duration=3.0)
+    assert artefact["capture_mode"] == "recorded"
