@@ -106,7 +106,8 @@ def owned(upload_id: str, launch: Launch) -> Upload:
         or submission is None
         or upload.person_id != launch.person_id
         or submission.resource_link_id != launch.resource_link_id
-        or upload.course_id != launch.course_id
+        # Uploads begun before course_id was kept fall back to the link's.
+        or (upload.course_id or submission.resource_link.course_id) != launch.course_id
     ):
         event(
             "evidence.refused",
