@@ -24,7 +24,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -137,3 +137,18 @@ def confirm(upload: Upload, measured: float | None, rules: TicketRules) -> str:
         submission = db.session.get(Submission, upload.submission_id)
         return _unvouched("too_long_for_ticket", submission, upload=upload.id)
     return RECORDED
+
+
+def sweep(lifetime: timedelta, now: datetime | None = None) -> int:
+    """Delete tickets never used and past their lifetime; none can vouch now.
+
+    Used tickets stay: the finish step reads their issue time, and they
+    show which take each one vouched for.
+    """
+    cutoff = (now or utcnow()) - lifetime
+    gone = db.session.execute(
+        delete(RecordingTicket)
+        .where(RecordingTicket.used_at.is_(None), RecordingTicket.issued_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return gone.rowcount

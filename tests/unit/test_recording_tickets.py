@@ -190,3 +190,22 @@ def test_a_ticket_outlives_the_session_for_the_same_learners_draft(
     again.submission = learner.submission
     artefact = _record(again, media.webm(50_000), ticket=token, duration=3.0)
     assert artefact["capture_mode"] == "recorded"
+
+
+def test_sweep_deletes_only_unused_tickets_past_their_lifetime(app, learner):
+    from lti_tool.cli import main
+
+    used = _ticket(learner).get_json()["ticket"]
+    _issued_ago(app, 10)
+    _record(learner, rec.webm(5.0), ticket=used, duration=5.0)
+    _ticket(learner)  # unused, but still within its lifetime
+    runner = app.test_cli_runner()
+    result = runner.invoke(main, ["evidence", "sweep"])
+    assert "Removed 0 unused recording ticket(s)." in result.output
+    _issued_ago(app, 3601)
+    result = runner.invoke(main, ["evidence", "sweep"])
+    assert result.exit_code == 0
+    assert "Removed 1 unused recording ticket(s)." in result.output
+    with app.app_context():
+        [kept] = db.session.scalars(db.select(RecordingTicket)).all()
+        assert kept.used_at is not None
