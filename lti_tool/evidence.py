@@ -56,7 +56,19 @@ DEFAULT_TYPES = {
     "text": ("text/plain",),
     "link": ("text/uri-list",),
 }
-CAPTURE_MODES = {"recording": "recorded", "upload": "uploaded"}
+# How an artefact was captured, by kind. A file is "uploaded" unless the
+# server can vouch that it was recorded in Pathmark (lti_tool.recording_tickets).
+CAPTURE_MODES = {"recording": "uploaded", "upload": "uploaded"}
+CAPTURE_LABELS = {
+    "recorded": "recorded in Pathmark",
+    "uploaded": "uploaded",
+    "typed": "typed in Pathmark",
+}
+
+
+def capture_label(mode: str) -> str:
+    """How a piece was captured, in the words staff and learners read."""
+    return CAPTURE_LABELS.get(mode, mode)
 
 
 class EvidenceError(Exception):
@@ -212,11 +224,13 @@ def add_artefact(
     duration: float | None = None,
     measured: float | None = None,
     caption: str = "",
+    capture_mode: str | None = None,
 ) -> Artefact:
     """Record a received file as evidence in the draft.
 
     ``measured`` is the length read from the file; ``duration`` the
-    browser's figure, kept as a hint.
+    browser's figure, kept as a hint. ``capture_mode`` is what the server
+    established; without it a file counts as "uploaded".
     """
     if kind not in activity.requirements.kinds:
         raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
@@ -249,7 +263,7 @@ def add_artefact(
         size=received.size,
         media_type=received.media_type,
         original_name=display_name(original_name),
-        capture_mode=CAPTURE_MODES.get(kind, "typed"),
+        capture_mode=capture_mode or CAPTURE_MODES.get(kind, "typed"),
         supervision=supervision,
         kind=kind,
         duration_seconds=measured,

@@ -56,11 +56,16 @@ def evidence() -> None:
 @evidence.command("sweep")
 @with_appcontext
 def sweep_command() -> None:
-    """Remove chunks of resumable uploads abandoned for too long."""
-    hours = current_app.config["UPLOAD_KEEP_HOURS"]
-    count = uploads.sweep(media.store(), timedelta(hours=hours))
+    """Remove abandoned resumable uploads and recording tickets never used."""
+    from lti_tool import recording_tickets
+
+    cfg = current_app.config
+    count = uploads.sweep(media.store(), timedelta(hours=cfg["UPLOAD_KEEP_HOURS"]))
+    lifetime = timedelta(seconds=cfg["RECORDING_TICKET_SECONDS"])
+    tickets = recording_tickets.sweep(lifetime)
     db.session.commit()
     click.echo(f"Removed {count} abandoned upload(s).")
+    click.echo(f"Removed {tickets} unused recording ticket(s).")
 
 
 @evidence.command("expire-media")

@@ -412,6 +412,7 @@ def media_link(token: str):
 
 def init_app(app: Flask) -> None:
     app.extensions["pathmark.store"] = build_store(app.config, app.instance_path)
+    app.add_template_filter(evidence.capture_label)
 
     @app.errorhandler(IntakeRefused)
     def intake_refused(exc: IntakeRefused) -> Response:

@@ -29,12 +29,18 @@ from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.line_items import LineItems, LineItemUnavailable
 from lti_tool.models import Registration, ScoreDelivery
+from lti_tool.public_address import PlatformAddressRefused
 from lti_tool.service_tokens import ServiceTokens, TokenError
 from lti_tool.signals import assessment_released, submission_submitted
 from lti_tool.vocab import Scope
 
 Row = ScoreDelivery
 MESSAGE_LIMIT = 300
+REFUSED_ADDRESS = (
+    "Pathmark's outbound address policy does not allow this platform's address;"
+    " an administrator must correct the registration or allow its network,"
+    " then retry."
+)
 
 
 class PlatformAnswer(Exception):
@@ -261,6 +267,9 @@ class GradeSync:
                 moved = self.line_items.relocate(row, reg, item.url)
                 if moved is not None:
                     response = self._post(row, reg, moved)
+                elif self.line_items.still_there(row, reg, item.url):
+                    words = platform_words(response)
+                    return Outcome(Row.FAILED, "not_gradable", 404, words)
                 elif item.source != "launch":
                     self.line_items.forget(row.resource_link_id)
             return classify(response, row)
@@ -277,6 +286,10 @@ class GradeSync:
             if exc.status == 401:
                 return Outcome(Row.FAILED, "unauthorized", exc.status, str(exc))
             return Outcome(Row.FAILED, "no_line_item", exc.status, str(exc))
+        except PlatformAddressRefused as exc:
+            if not exc.by_policy:
+                return Outcome(Row.PENDING, "unreachable", None, str(exc))
+            return Outcome(Row.FAILED, "address_refused", None, REFUSED_ADDRESS)
         except requests.Timeout:
             return Outcome(
                 Row.PENDING, "timeout", None, "The gradebook did not answer in time."
@@ -288,6 +301,8 @@ class GradeSync:
 
     @staticmethod
     def _token_outcome(exc: TokenError) -> Outcome:
+        if exc.refused:
+            return Outcome(Row.FAILED, "address_refused", None, REFUSED_ADDRESS)
         if exc.status is None or exc.status in (429, 503) or exc.status >= 500:
             return Outcome(
                 Row.PENDING, "token_unavailable", exc.status, str(exc), exc.retry_after

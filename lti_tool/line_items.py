@@ -111,6 +111,21 @@ class LineItems:
         self._store(row.resource_link_id, found, "found", None, "")
         return found
 
+    def still_there(self, row: ScoreDelivery, reg, url: str) -> bool:
+        """Whether the column at ``url`` can still be read (a GET answers 200).
+
+        A score post's 404 with the column still there is about the user:
+        Canvas answers so for the test student of its Student View.
+        """
+        try:
+            scopes = _read_scopes(row.endpoint.get("scope", []))
+        except LineItemUnavailable:
+            return False
+        response = self.ags.call(
+            reg, scopes, "GET", url, headers={"Accept": LINE_ITEM_MEDIA_TYPE}
+        )
+        return response.status_code == 200
+
     def forget(self, resource_link_id: int) -> None:
         db.session.execute(
             delete(GradeLineItem).where(

@@ -56,6 +56,10 @@ class AddressRefused(ValueError):
     """The URL is not http(s), or its host is not an address Pathmark may call."""
 
 
+class AddressUnresolved(AddressRefused):
+    """The host name did not resolve: perhaps only for now."""
+
+
 class ResponseRefused(ValueError):
     """The answer was too large or too slow."""
 
@@ -116,7 +120,8 @@ class AddressPolicy:
         except (socket.gaierror, UnicodeError, ValueError) as exc:
             if unresolved_ok and isinstance(exc, socket.gaierror):
                 return
-            raise AddressRefused(
+            gone = isinstance(exc, socket.gaierror)
+            raise (AddressUnresolved if gone else AddressRefused)(
                 f"{parts.hostname} cannot be resolved ({exc})"
             ) from None
         for info in infos:
@@ -171,8 +176,12 @@ class PlatformAddressRefused(requests.ConnectionError):
 
     A ``requests`` error, so every caller that already copes with an
     unreachable platform (key sets, service tokens, grades, rosters) copes
-    with this one too.
+    with this one too. ``by_policy`` is false when the name only failed to
+    resolve, which may pass; true when the address itself is refused, which
+    retrying will not change.
     """
+
+    by_policy = True
 
 
 class PlatformAdapter(GuardedAdapter):
@@ -194,7 +203,9 @@ class PlatformAdapter(GuardedAdapter):
                 host=urlsplit(request.url or "").hostname,
                 reason=str(exc),
             )
-            raise PlatformAddressRefused(str(exc), request=request) from None
+            refused = PlatformAddressRefused(str(exc), request=request)
+            refused.by_policy = not isinstance(exc, AddressUnresolved)
+            raise refused from None
 
 
 def platform_session(policy: AddressPolicy, user_agent: str) -> requests.Session:

@@ -37,12 +37,23 @@ REFRESH_LEASE = timedelta(seconds=30)
 
 
 class TokenError(RuntimeError):
-    """The platform gave no token; ``retry_after`` when it said to wait."""
+    """The platform gave no token; ``retry_after`` when it said to wait.
 
-    def __init__(self, message: str, status: int | None = None, retry_after=None):
+    ``refused`` when Pathmark's outbound address policy would not call the
+    token endpoint at all: no retry helps until the registration changes.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        retry_after=None,
+        refused: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.retry_after = retry_after
+        self.refused = refused
 
 
 @dataclass(frozen=True)
@@ -213,12 +224,18 @@ class ServiceTokens:
                 timeout=self.timeout,
             )
         except requests.RequestException as exc:
+            refused = getattr(exc, "by_policy", False)
             event(
                 "grade.token",
                 registration=reg.id,
-                outcome="unreachable",
+                outcome="address_refused" if refused else "unreachable",
                 error=type(exc).__name__,
             )
+            if refused:
+                raise TokenError(
+                    f"token endpoint refused by the outbound policy ({exc})",
+                    refused=True,
+                ) from None
             raise TokenError(
                 f"token endpoint unreachable ({type(exc).__name__})"
             ) from None

@@ -6,23 +6,67 @@ duration, caption, type) and answers its id and chunk size. ``PUT
 .../uploads/<id>`` says how many bytes arrived, so a page that lost its
 connection (or a new launch of the same learner) resumes from there.
 ``POST .../uploads/<id>/finish`` verifies the whole and makes the artefact.
+``POST .../recording-ticket`` is called when the recorder starts; the ticket
+it answers lets the take count as recorded in Pathmark
+(``lti_tool.recording_tickets``).
+
+When the launch token expires mid-upload, every request is refused with a
+JSON ``session_expired`` error before it touches the upload; the page keeps
+the take on the device and resumes it under the learner's next launch.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import ClientDisconnected
 
-from lti_tool import evidence, intake, media, uploads
+from lti_tool import evidence, intake, media, recording_tickets, uploads
 from lti_tool.db import db
+from lti_tool.errors import refusal_response
+from lti_tool.events import event
 from lti_tool.evidence import EvidenceError
-from lti_tool.evidence_views import artefact_json, learner_launch
+from lti_tool.evidence_views import artefact_json, learner_launch, wants_json
 from lti_tool.intake import IntakeRefused
 from lti_tool.models import Upload
+from lti_tool.recording_tickets import TicketRules
+from lti_tool.refusals import LaunchRefused, Reason
 
 bp = Blueprint("uploads", __name__)
+
+SESSION_ENDED = (
+    "Your session in the course has ended. Your recording is kept on this "
+    "device; open the activity again from the course to finish sending it."
+)
+
+
+@bp.errorhandler(LaunchRefused)
+def launch_refused(refusal: LaunchRefused) -> Response:
+    """An expired session mid-upload: say what to do, change nothing."""
+    if refusal.reason is not Reason.SESSION_EXPIRED or not wants_json():
+        return refusal_response(refusal)
+    db.session.rollback()
+    event(
+        "evidence.upload_refused",
+        logging.WARNING,
+        reason="session_expired",
+        detail=refusal.detail or None,
+        upload=(request.view_args or {}).get("upload_id"),
+        path=request.path,
+    )
+    body = {"error": "session_expired", "message": SESSION_ENDED}
+    return Response(json.dumps(body), status=401, mimetype="application/json")
+
+
+def _rules() -> TicketRules:
+    cfg = current_app.config
+    return TicketRules(
+        lifetime=timedelta(seconds=cfg["RECORDING_TICKET_SECONDS"]),
+        slack=timedelta(seconds=cfg["RECORDING_TICKET_SLACK_SECONDS"]),
+    )
 
 
 def _state(upload: Upload) -> Response:
@@ -62,6 +106,7 @@ def begin(launch_id: str):
         raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
     duration = data.get("duration")
     timed = isinstance(duration, int | float) and not isinstance(duration, bool)
+    ticket = data.get("ticket")
     upload = uploads.start(
         activity,
         submission,
@@ -73,11 +118,30 @@ def begin(launch_id: str):
         expected_sha256=digest or None,
         duration=float(duration) if timed else None,
         caption=str(data.get("caption", "")),
+        ticket=ticket if isinstance(ticket, str) else None,
+        rules=_rules(),
     )
     db.session.commit()
     response = _state(upload)
     response.status_code = 201
     return response
+
+
+@bp.post("/evidence/<launch_id>/recording-ticket")
+def recording_ticket(launch_id: str):
+    """A ticket for the take whose recording starts now."""
+    launch, activity = learner_launch(launch_id)
+    raw = request.values.get("submission", "")
+    if not raw.isdigit():
+        raise EvidenceError("no_attempt", "The request did not name an attempt.", 400)
+    submission = evidence.owned_draft(int(raw), launch)
+    if "recording" not in activity.requirements.kinds:
+        raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
+    evidence.check_take_allowed(activity, submission)
+    token = recording_tickets.issue(launch, submission)
+    db.session.commit()
+    body = {"ticket": token}
+    return Response(json.dumps(body), status=201, mimetype="application/json")
 
 
 @bp.get("/evidence/<launch_id>/uploads/<upload_id>")
@@ -122,6 +186,7 @@ def finish(launch_id: str, upload_id: str):
             media.store(),
             limit=activity.limit(current_app.config["MAX_UPLOAD_BYTES"]),
             declared_type=str(data.get("type", "")),
+            rules=_rules(),
         )
     except IntakeRefused:
         # The failed state and the removal of its chunks are kept.

@@ -20,12 +20,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from lti_tool import evidence, intake, media_duration
+from lti_tool import evidence, intake, media_duration, recording_tickets
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.evidence import Activity, EvidenceError
 from lti_tool.intake import IntakeRefused
 from lti_tool.models import Artefact, Launch, Submission, Upload, UploadChunk
+from lti_tool.recording_tickets import TicketRules
 from lti_tool.storage import ArtefactStore
 
 
@@ -46,7 +47,10 @@ def start(
     expected_sha256: str | None = None,
     duration: float | None = None,
     caption: str = "",
+    ticket: str | None = None,
+    rules: TicketRules | None = None,
 ) -> Upload:
+    """Open an upload; a recording is "recorded" only with a fitting ticket."""
     if kind not in {"recording", "upload"} or kind not in activity.requirements.kinds:
         raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
     if total_size <= 0:
@@ -64,8 +68,9 @@ def start(
         id=secrets.token_hex(16),
         submission_id=submission.id,
         person_id=launch.person_id,
+        course_id=launch.course_id,
         kind=kind,
-        capture_mode=evidence.CAPTURE_MODES[kind],
+        capture_mode=recording_tickets.UPLOADED,
         original_name=evidence.display_name(original_name),
         total_size=total_size,
         expected_sha256=expected_sha256.lower() if expected_sha256 else None,
@@ -74,23 +79,35 @@ def start(
     )
     db.session.add(upload)
     db.session.flush()
+    if kind == "recording" and rules is not None:
+        upload.capture_mode = recording_tickets.redeem(
+            ticket, upload, submission, rules
+        )
     event(
         "evidence.upload_started",
         upload=upload.id,
         submission=submission.id,
         size=total_size,
+        capture_mode=upload.capture_mode,
     )
     return upload
 
 
 def owned(upload_id: str, launch: Launch) -> Upload:
-    """An open upload of the launch's learner for this placement."""
+    """An upload of the launch's learner for this placement.
+
+    Any launch of the same person in the same course and resource link may
+    carry it on: that is how a take resumes after the session expired.
+    """
     upload = db.session.get(Upload, upload_id)
+    submission = upload and db.session.get(Submission, upload.submission_id)
     if (
         upload is None
+        or submission is None
         or upload.person_id != launch.person_id
-        or db.session.get(Submission, upload.submission_id).resource_link_id
-        != launch.resource_link_id
+        or submission.resource_link_id != launch.resource_link_id
+        # Uploads begun before course_id was kept fall back to the link's.
+        or (upload.course_id or submission.resource_link.course_id) != launch.course_id
     ):
         event(
             "evidence.refused",
@@ -101,6 +118,13 @@ def owned(upload_id: str, launch: Launch) -> Upload:
         )
         raise EvidenceError("not_found", "There is no such upload.", 404)
     return upload
+
+
+def _still_draft(upload: Upload) -> None:
+    """Chunks only go into a draft: a submitted attempt never changes."""
+    submission = db.session.get(Submission, upload.submission_id)
+    if submission.status != Submission.DRAFT:
+        raise EvidenceError("submitted", "This attempt is already submitted.")
 
 
 def _resume_from(upload: Upload, message: str, code: str) -> EvidenceError:
@@ -120,6 +144,7 @@ def put_chunk(
     """Store one chunk at ``offset``; see the module text for the rules."""
     if upload.status != Upload.OPEN:
         raise EvidenceError("upload_closed", "This upload is already finished.")
+    _still_draft(upload)
     if offset > upload.received:
         event("evidence.chunk_refused", upload=upload.id, reason="gap", offset=offset)
         raise _resume_from(
@@ -213,6 +238,7 @@ def finish(
     *,
     limit: int,
     declared_type: str = "",
+    rules: TicketRules | None = None,
 ) -> Artefact:
     """Verify the whole upload through intake and make it an artefact."""
     if upload.status != Upload.OPEN:
@@ -243,6 +269,12 @@ def finish(
         upload.failure = refused.code
         discard_chunks(upload, store)
         raise
+    measured = media_duration.measure(
+        store, received.storage_key, received.size, received.media_type
+    )
+    mode = recording_tickets.UPLOADED
+    if rules is not None:
+        mode = recording_tickets.confirm(upload, measured, rules)
     artefact = evidence.add_artefact(
         activity,
         submission,
@@ -250,10 +282,9 @@ def finish(
         kind=upload.kind,
         original_name=upload.original_name,
         duration=upload.duration_seconds,
-        measured=media_duration.measure(
-            store, received.storage_key, received.size, received.media_type
-        ),
+        measured=measured,
         caption=upload.caption,
+        capture_mode=mode,
     )
     upload.status = Upload.DONE
     upload.artefact_id = artefact.id

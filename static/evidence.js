@@ -1,6 +1,8 @@
 // Pathmark learner evidence page: record in the browser, upload with progress.
 // Works without cookies: every request carries the launch token in its URL.
-// Recordings go up in chunks that resume after a dropped connection.
+// Recordings go up in chunks that resume after a dropped connection, and wait
+// in IndexedDB until the server confirms them, so an expired session or a
+// closed tab does not lose a take: the next launch offers to resume it.
 (function () {
   "use strict";
   var root = document.getElementById("evidence");
@@ -51,6 +53,7 @@
   }
 
   function explain(err) {
+    if (err.error === "session_expired" && err.message) { return err.message; }
     if (err.status === 401) {
       return "Your session has ended. Open the activity again from your course; " +
         "what already arrived is kept and the upload will continue.";
@@ -113,6 +116,49 @@
     });
   }
 
+  // Takes not yet confirmed by the server, one per learner and activity.
+  // Where the browser refuses storage (some third-party frames), the take
+  // lives in memory only, as before.
+  var keptTakes = (function () {
+    function open() {
+      return new Promise(function (resolve, reject) {
+        if (!window.indexedDB) { reject(new Error("no IndexedDB")); return; }
+        var req = window.indexedDB.open("pathmark-takes", 1);
+        req.onupgradeneeded = function () { req.result.createObjectStore("takes"); };
+        req.onsuccess = function () { resolve(req.result); };
+        req.onerror = function () { reject(req.error); };
+      });
+    }
+    function run(mode, action) {
+      return open().then(function (db) {
+        return new Promise(function (resolve, reject) {
+          var tx = db.transaction("takes", mode);
+          var req = action(tx.objectStore("takes"));
+          tx.oncomplete = function () { db.close(); resolve(req.result); };
+          tx.onerror = tx.onabort = function () { db.close(); reject(tx.error); };
+        });
+      });
+    }
+    var key = cfg.resumeKey;
+    return {
+      load: function () {
+        if (!key) { return Promise.resolve(null); }
+        return run("readonly", function (s) { return s.get(key); })
+          .catch(function () { return null; });
+      },
+      save: function (take) {
+        if (!key) { return Promise.resolve(); }
+        return run("readwrite", function (s) { return s.put(take, key); })
+          .catch(function () { return null; });
+      },
+      forget: function () {
+        if (!key) { return Promise.resolve(); }
+        return run("readwrite", function (s) { return s.delete(key); })
+          .catch(function () { return null; });
+      }
+    };
+  })();
+
   var recorder = document.getElementById("recorder");
   if (!recorder) { return; }
   var startBtn = document.getElementById("rec-start");
@@ -133,13 +179,15 @@
   if (!videoAllowed) { videoBox.closest(".row").hidden = true; }
   if (!audioAllowed) { videoBox.checked = true; videoBox.disabled = true; }
 
+  offerResume();
+
   if (!navigator.mediaDevices || !window.MediaRecorder) {
     document.getElementById("rec-unsupported").hidden = false;
     startBtn.disabled = true;
     return;
   }
 
-  var stream = null, rec = null, parts = [], take = null, seconds = 0;
+  var stream = null, rec = null, parts = [], take = null, seconds = 0, ticket = null;
   var ticker = null, audioCtx = null, raf = null;
 
   function chooseType(video) {
@@ -203,12 +251,18 @@
     var constraints = { audio: deviceSel.value ? { deviceId: { exact: deviceSel.value } } : true, video: video };
     startBtn.disabled = true;
     keepBtn.disabled = true;
+    ticket = null;
     say("Starting…");
     navigator.mediaDevices.getUserMedia(constraints).then(function (s) {
       stream = s;
       listDevices();
       return revealPrompt();
     }).then(function () {
+      // The server's word that this take is made now, in this page.
+      var url = withParams(cfg.ticketUrl, { submission: submission });
+      return send("POST", url, null, null);
+    }).then(function (issued) {
+      ticket = issued.ticket;
       var type = chooseType(video);
       rec = type ? new MediaRecorder(stream, { mimeType: type }) : new MediaRecorder(stream);
       parts = [];
@@ -246,7 +300,10 @@
 
   function finishTake() {
     var type = (rec.mimeType || parts[0] && parts[0].type || "audio/webm");
-    take = { blob: new Blob(parts, { type: type }), seconds: seconds, type: type };
+    take = {
+      blob: new Blob(parts, { type: type }), seconds: seconds, type: type,
+      ticket: ticket
+    };
     var player = type.indexOf("video/") === 0 ? previewVideo : preview;
     player.src = URL.createObjectURL(take.blob);
     player.hidden = false;
@@ -280,16 +337,73 @@
       return send("PUT", withParams(uploadUrl(upload.id), { offset: offset }), piece,
         "application/octet-stream", function (n) { setProgress(progress, (offset + n) / size); })
         .then(function (state) { tries = 0; return next(state.received); }, function (err) {
-          if (err.status === 401 || err.status === 413 || err.status === 415) { throw err; }
           if (typeof err.received === "number") { return next(err.received); }
-          if (++tries > 8) { throw err; }
+          // Only a dropped connection or a server hiccup is worth retrying.
+          var dropped = err.status === 0 || err.status >= 500 ||
+            err.error === "chunk_cut";
+          if (!dropped || ++tries > 8) { throw err; }
           say("Connection lost; trying again…");
           return new Promise(function (r) { window.setTimeout(r, Math.min(30000, 1000 * tries * tries)); })
             .then(function () { return send("GET", uploadUrl(upload.id), null, null); })
             .then(function (state) { return next(state.received); }, function () { return next(offset); });
         });
     }
-    return next(0);
+    return next(upload.received || 0);
+  }
+
+  // Announce the take (once), send what the server lacks, finish, forget it.
+  function deliver(kept) {
+    var begun = kept.uploadId
+      ? send("GET", uploadUrl(kept.uploadId), null, null)
+      : send("POST", cfg.uploadsUrl, JSON.stringify({
+        submission: kept.submission, kind: "recording", size: kept.blob.size,
+        sha256: kept.sha256,
+        name: "recording." + (kept.type.indexOf("mp4") >= 0 ? "mp4" : "webm"),
+        duration: kept.seconds, caption: kept.caption, ticket: kept.ticket
+      }), "application/json").then(function (upload) {
+        kept.uploadId = upload.id;
+        return keptTakes.save(kept).then(function () { return upload; });
+      });
+    return begun.then(function (upload) {
+      if (upload.status === "done") { return null; }
+      return sendChunks(upload, kept.blob, 0).then(function () {
+        return send("POST", uploadUrl(upload.id, "/finish"),
+          JSON.stringify({ type: kept.type }), "application/json");
+      });
+    }).then(function () { return keptTakes.forget(); });
+  }
+
+  function offerResume() {
+    var box = document.getElementById("rec-resume");
+    if (!box) { return; }
+    keptTakes.load().then(function (kept) {
+      if (!kept || !kept.blob) { return; }
+      document.getElementById("rec-resume-text").textContent =
+        "You have an unfinished recording from " +
+        new Date(kept.savedAt).toLocaleString() + ".";
+      box.hidden = false;
+      var sendBtn = document.getElementById("rec-resume-send");
+      var dropBtn = document.getElementById("rec-resume-discard");
+      sendBtn.addEventListener("click", function () {
+        sendBtn.disabled = true;
+        dropBtn.disabled = true;
+        say("Sending your recording…");
+        deliver(kept).then(function () {
+          say("Your take is saved. Reloading…");
+          window.location.reload();
+        }, function (err) {
+          sendBtn.disabled = false;
+          dropBtn.disabled = false;
+          say(explain(err), true);
+        });
+      });
+      dropBtn.addEventListener("click", function () {
+        keptTakes.forget().then(function () {
+          box.hidden = true;
+          say("The unfinished recording was discarded.");
+        });
+      });
+    });
   }
 
   keepBtn.addEventListener("click", function () {
@@ -297,23 +411,24 @@
     keepBtn.disabled = true;
     startBtn.disabled = true;
     say("Saving your take…");
+    var kept = {
+      blob: take.blob, type: take.type, seconds: take.seconds, ticket: take.ticket,
+      caption: document.getElementById("rec-caption").value, submission: submission,
+      savedAt: Date.now(), uploadId: null, sha256: null
+    };
     digestOf(take.blob).then(function (sha) {
-      return send("POST", cfg.uploadsUrl, JSON.stringify({
-        submission: submission, kind: "recording", size: take.blob.size, sha256: sha,
-        name: "recording." + (take.type.indexOf("mp4") >= 0 ? "mp4" : "webm"),
-        duration: take.seconds, caption: document.getElementById("rec-caption").value
-      }), "application/json");
-    }).then(function (upload) {
-      return sendChunks(upload, take.blob, 0).then(function () {
-        return send("POST", uploadUrl(upload.id, "/finish"), JSON.stringify({ type: take.type }),
-          "application/json");
-      });
+      kept.sha256 = sha;
+      return keptTakes.save(kept);
+    }).then(function () {
+      return deliver(kept);
     }).then(function () {
       say("Your take is saved. Reloading…");
       window.location.reload();
     }, function (err) {
-      keepBtn.disabled = false;
-      startBtn.disabled = false;
+      // With the session gone, the take waits on this device for a relaunch.
+      var ended = err.error === "session_expired";
+      keepBtn.disabled = ended;
+      startBtn.disabled = ended;
       say(explain(err), true);
     });
   });

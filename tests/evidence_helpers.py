@@ -98,3 +98,17 @@ def counts(app) -> tuple[int, int]:
             len(db.session.scalars(db.select(Artefact)).all()),
             len(db.session.scalars(db.select(Submission)).all()),
         )
+
+
+def expire_launch_tokens(monkeypatch, app) -> None:
+    """Move the launch tokens' clock past their lifetime (the session ends).
+
+    Tokens issued afterwards carry the moved clock, so a new launch works.
+    """
+    from itsdangerous.timed import TimestampSigner
+
+    real = TimestampSigner.get_timestamp
+    ahead = app.config["LAUNCH_TOKEN_MAX_AGE"] + 60
+    monkeypatch.setattr(
+        TimestampSigner, "get_timestamp", lambda self: real(self) + ahead
+    )

@@ -137,6 +137,11 @@ class Upload(db.Model):
     person_id: Mapped[int] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
+    # The course of the launch that began it: a later launch carries the
+    # upload on only from the same course (a link row may move courses).
+    course_id: Mapped[int | None] = mapped_column(
+        ForeignKey("course.id", ondelete="CASCADE")
+    )
     kind: Mapped[str] = mapped_column(String(16))
     capture_mode: Mapped[str] = mapped_column(String(16))
     original_name: Mapped[str] = mapped_column(String(255), default="")
@@ -174,6 +179,32 @@ class UploadChunk(db.Model):
     size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64))
     storage_key: Mapped[str] = mapped_column(String(255))
+
+
+class RecordingTicket(db.Model):
+    """Issued when the recorder starts; vouches for one take made in real time.
+
+    Only the SHA-256 of the ticket is stored, so the table hands out nothing.
+    """
+
+    __tablename__ = "recording_ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    launch_id: Mapped[str] = mapped_column(
+        ForeignKey("launch.id", ondelete="CASCADE"), index=True
+    )
+    submission_id: Mapped[int] = mapped_column(
+        ForeignKey("submission.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column()
+    upload_id: Mapped[str | None] = mapped_column(
+        ForeignKey("upload.id", ondelete="SET NULL"), index=True
+    )
 
 
 class MediaLink(db.Model):

@@ -76,7 +76,8 @@ class ScoreDelivery(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column()
     status: Mapped[str] = mapped_column(String(16), default=PENDING)
     # Why a failed score failed: not_gradable, superseded, line_item_removed,
-    # no_line_item, rejected, unauthorized, token_refused; "already_recorded"
+    # no_line_item, rejected, unauthorized, token_refused, address_refused;
+    # "already_recorded"
     # for a resend the platform had taken before.
     outcome: Mapped[str] = mapped_column(String(32), default="")
     attempts: Mapped[int] = mapped_column(default=0)

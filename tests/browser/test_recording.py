@@ -1,5 +1,8 @@
 """A learner records three seconds of audio in chromium, submits, gets a receipt.
 
+A take whose session ends mid-upload is kept in the browser and resumed
+from the next launch of the same activity.
+
 Chromium's fake capture device stands in for the microphone; the page is
 served by a real server on 127.0.0.1 and uses no cookies at all. The same
 flow runs top-level and inside a cross-site iframe (an LMS page on
@@ -17,10 +20,10 @@ import pytest
 from werkzeug.serving import make_server
 
 from lti_tool.db import db
-from lti_tool.models import Artefact, Submission
+from lti_tool.models import Artefact, Submission, Upload
 from lti_tool.receipt_views import check_receipt
 from lti_tool.vocab import Claim
-from tests.evidence_helpers import launch, place_credential
+from tests.evidence_helpers import expire_launch_tokens, launch, place_credential
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -157,6 +160,84 @@ def test_record_submit_and_verify_the_receipt(
         assert artefact.size > 1000
         [submission] = db.session.scalars(db.select(Submission)).all()
         assert submission.status == "submitted"
+        result = check_receipt(receipt)
+    assert result["valid"] and result["all_match"], result
+    context.close()
+
+
+def test_a_take_survives_a_session_that_ends_mid_upload(
+    app, platform, server, browser, monkeypatch
+):
+    app.config["UPLOAD_CHUNK_BYTES"] = 4096
+    place_credential(
+        app,
+        kinds=["recording"],
+        media_types=["audio/webm"],
+        min_seconds=2,
+        max_seconds=30,
+        takes=2,
+        reveal_prompt_on_record=False,
+    )
+    first = launch(app, platform)
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{server}/activity/{first.launch_id}?lt={first.token}")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Start recording").click()
+    page.get_by_role("button", name="Stop").and_(page.locator(":enabled")).wait_for()
+    page.wait_for_timeout(3300)
+    page.get_by_role("button", name="Stop").click()
+
+    # The session ends after the first chunk arrived.
+    sent = []
+
+    def end_session_after_first_chunk(route):
+        if route.request.method == "PUT":
+            sent.append(route.request.url)
+            if len(sent) == 2:
+                expire_launch_tokens(monkeypatch, app)
+        route.continue_()
+
+    page.route(lambda url: "/uploads/" in url, end_session_after_first_chunk)
+    keep = page.get_by_role("button", name="Keep this take")
+    keep.and_(page.locator(":enabled")).wait_for()
+    keep.click()
+    status = page.locator("#status")
+    status.get_by_text("Your session in the course has ended").wait_for()
+    assert "Your recording is kept on this device" in status.inner_text()
+    assert len(sent) == 2
+    with app.app_context():
+        [upload] = db.session.scalars(db.select(Upload)).all()
+        assert (upload.received, upload.status) == (4096, "open")
+        assert db.session.scalars(db.select(Artefact)).all() == []
+        [submission] = db.session.scalars(db.select(Submission)).all()
+        assert (submission.status, submission.takes_used) == ("draft", 0)
+
+    # Opened again from the course: the same browser offers the kept take.
+    page.unroute_all()
+    again = launch(app, platform)
+    page.goto(f"{server}/activity/{again.launch_id}?lt={again.token}")
+    offer = page.locator("#rec-resume")
+    offer.get_by_text("You have an unfinished recording from").wait_for()
+    offer.get_by_role("button", name="Resume upload").click()
+    page.locator(".pieces li").first.wait_for(timeout=30_000)
+    assert "recorded in Pathmark" in page.locator(".pieces").inner_text()
+    assert page.locator("#rec-resume").is_hidden()
+
+    page.get_by_label("This is my own work, made for this task.").check()
+    page.get_by_role("button", name="Submit attempt 1").click()
+    page.get_by_role("heading", name="Attempt 1: submitted").wait_for()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download your receipt").click()
+    receipt = download_info.value.path().read_text()
+
+    with app.app_context():
+        [artefact] = db.session.scalars(db.select(Artefact)).all()
+        assert artefact.capture_mode == "recorded"
+        assert 2.5 <= artefact.duration_seconds <= 5
+        [upload] = db.session.scalars(db.select(Upload)).all()
+        assert (upload.status, upload.artefact_id) == ("done", artefact.id)
         result = check_receipt(receipt)
     assert result["valid"] and result["all_match"], result
     context.close()

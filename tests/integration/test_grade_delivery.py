@@ -174,6 +174,65 @@ def test_a_user_the_platform_will_not_grade_is_failed_with_its_words(
         assert row.last_status == (400 if mode == "moodle" else 422)
 
 
+@pytest.mark.parametrize("mode", ["canvas"])
+def test_canvas_404_for_a_student_view_user_is_not_a_removed_column(
+    app, peer, sync, mode
+):
+    with app.app_context():
+        s = seed(peer, learners=("learner-1", "learner-2"))
+        peer.test_students.add("learner-1")
+        submit(s, "learner-1")
+        submit(s, "learner-2")
+        db.session.commit()
+        assert sync.drain() == {"not_gradable": 1, "delivered": 1}
+        refused, sent = rows()
+        assert (refused.status, refused.last_status) == ("failed", 404)
+        assert "does not exist" in refused.last_message
+    # The column is still used for everyone else.
+    assert [b["userId"] for b in peer.accepted] == ["learner-2"]
+
+
+def test_a_platform_address_the_outbound_policy_refuses_fails_without_retry(
+    app, peer, sync
+):
+    from lti_tool.public_address import AddressPolicy
+
+    http = sync.ags.http
+    adapters = [http.get_adapter(f"{scheme}://") for scheme in ("http", "https")]
+    with app.app_context():
+        s = seed(peer)
+        submit(s, "learner-1")
+        db.session.commit()
+        assert sync.drain() == {"delivered": 1}
+        # The token is cached; now the platform's address becomes refused,
+        # as after an administrator narrows the allowed networks.
+        for adapter in adapters:
+            adapter.policy = AddressPolicy()
+        release(s, "learner-1", given=9)
+        db.session.commit()
+        assert sync.drain() == {"address_refused": 1}
+        (_, row) = rows()
+        assert row.status == "failed"
+        assert "outbound address policy" in row.last_message
+    assert len(peer.accepted) == 1
+
+
+def test_a_token_endpoint_the_outbound_policy_refuses_is_never_called(app, peer, sync):
+    from lti_tool.public_address import AddressPolicy
+
+    http = sync.ags.http
+    for scheme in ("http", "https"):
+        http.get_adapter(f"{scheme}://").policy = AddressPolicy()
+    with app.app_context():
+        s = seed(peer)
+        submit(s, "learner-1")
+        db.session.commit()
+        assert sync.drain() == {"address_refused": 1}
+        (row,) = rows()
+        assert row.status == "failed"
+    assert peer.token_requests == 0 and not peer.accepted
+
+
 def test_a_later_score_in_the_gradebook_fails_as_superseded(app, peer, sync):
     with app.app_context():
         s = seed(peer)

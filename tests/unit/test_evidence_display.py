@@ -71,3 +71,17 @@ def test_asking_for_a_download_still_gets_an_attachment(app, course):  # noqa: F
         f"/evidence/{mentor.id}/artefacts/{artefact_id}", download="1"
     )
     assert response.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_staff_read_how_each_piece_was_captured(app, course):  # noqa: F811
+    take = b"\x1aE\xdf\xa3take"
+    recorded = _add(app, course["submission"], "rec", take, "audio/webm")
+    _add(app, course["submission"], "pdf", PDF, "application/pdf")
+    with app.app_context():
+        db.session.get(Artefact, recorded).capture_mode = "recorded"
+        db.session.commit()
+    html = course["mentor"].get(sheet_path(course, "mentor")).get_data(as_text=True)
+    modes = re.findall(r'data-capture-mode="(\w+)">([^<]+)<', html)
+    assert ("uploaded", "uploaded") in modes
+    assert ("recorded", "recorded in Pathmark") in modes
+    assert all(label in {"uploaded", "recorded in Pathmark"} for _, label in modes)

@@ -185,8 +185,9 @@ def test_grade_sync_token_request_to_a_refused_address_never_connects(
         db.session.add(reg)
         db.session.commit()
         tokens = ServiceTokens(services.http, services.keyring, timeout=2, wait=0)
-        with pytest.raises(TokenError, match="PlatformAddressRefused"):
+        with pytest.raises(TokenError, match="refused by the outbound") as info:
             tokens.get(reg, ["https://purl.imsglobal.org/spec/lti-ags/scope/score"])
+        assert info.value.refused
     assert listener.accepted == 0
     assert any("outbound.refused" in r.getMessage() for r in caplog.records)
 
@@ -218,5 +219,15 @@ def test_a_name_that_does_not_resolve_yet_is_stored_and_checked_per_call(app):
             _endpoints("https://jwks.invalid/keys"), policy=AddressPolicy()
         )
         assert reg.key_set_url == "https://jwks.invalid/keys"
-    with pytest.raises(PlatformAddressRefused, match="cannot be resolved"):
+    with pytest.raises(PlatformAddressRefused, match="cannot be resolved") as info:
         platform_session(AddressPolicy(), "test").get("https://jwks.invalid/k")
+    # A name that does not resolve may resolve later: callers may retry.
+    assert info.value.by_policy is False
+
+
+def test_a_refused_address_is_marked_as_refused_by_policy(listener):
+    http = platform_session(AddressPolicy(), "test")
+    with pytest.raises(PlatformAddressRefused, match="loopback") as info:
+        http.get(f"http://127.0.0.1:{listener.port}/jwks", timeout=2)
+    assert info.value.by_policy is True
+    assert listener.accepted == 0

@@ -79,7 +79,7 @@ def test_chunks_then_finish_make_one_verified_artefact(app, learner):
     assert done.status_code == 200, done.get_data(as_text=True)
     artefact = done.get_json()["artefact"]
     assert artefact["sha256"] == hashlib.sha256(DATA).hexdigest()
-    assert artefact["capture_mode"] == "recorded"
+    assert artefact["capture_mode"] == "uploaded"  # no recording ticket
     assert [p.name for p in stored_files(app)] == [artefact["sha256"]]
     with app.app_context():
         assert db.session.scalars(db.select(UploadChunk)).all() == []
