@@ -171,11 +171,12 @@ def share_picks(share: float, tally: Tally, draw: float) -> bool:
 
     The chance is what the mentor's picks lack to reach ``share`` of their
     decisions with this one counted: ``share * (seen + 1) - picked``. So
-    each pick is random, yet after ``n`` decisions the mentor has between
-    ``share * n - 1`` and ``share * n + 1`` picks, and on average exactly
-    ``share * n``. Known limit: right after a pick the chance drops, so a
-    mentor who knew this rule and saw their own picks could tell that the
-    next decision or two are less likely to be sampled.
+    each pick is random, yet after ``n`` decisions the mentor always has
+    more than ``share * n - 1`` and fewer than ``share * n + 1`` picks
+    (exactly ``share * n`` when that is whole). Known limit: right after a
+    pick the chance drops, so a mentor who knew this rule and saw their own
+    picks could tell that the next decision or two are less likely to be
+    sampled.
     """
     return draw < share * (tally.seen + 1) - tally.picked
 

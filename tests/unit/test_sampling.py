@@ -63,6 +63,18 @@ def test_one_mentor_gets_the_share_of_forty_decisions(seed):
         assert abs(sum(picks[:n]) - 0.25 * n) < 1
 
 
+@pytest.mark.parametrize("share", [0.0, 0.1, 0.3, 0.6, 0.9, 1.0])
+def test_any_share_stays_within_one_decision_all_along(share):
+    defn = sampled(share)
+    for seed in range(10):
+        rng = random.Random(seed)
+        picks, _ = run(defn, [rng.random() for _ in range(60)])
+        for n in range(1, 61):
+            assert abs(sum(picks[:n]) - share * n) < 1
+    if share in (0.0, 1.0):
+        assert set(picks) == {bool(share)}
+
+
 def test_which_decisions_are_picked_varies_with_the_draws():
     orders = set()
     for seed in range(20):
