@@ -1,4 +1,4 @@
-"""A moderator scores blind first; the consistency report says who did."""
+"""A moderator may score blind; the consistency report says who did."""
 
 from __future__ import annotations
 
@@ -94,6 +94,7 @@ def test_a_blind_scoring_is_recorded_and_reported_as_independent(people, app):
     # Once saved, the assessor's levels show beside the moderator's.
     after = teacher.get(sheet_path(people, "teacher"), blind="1").get_data(as_text=True)
     assert "(assessor: 4)" in after
+    assert "adjusted (scored blind)" in after  # the audit trail says so
 
 
 def test_levels_saved_after_seeing_the_assessors_are_not_independent(people, app):
@@ -103,6 +104,8 @@ def test_levels_saved_after_seeing_the_assessors_are_not_independent(people, app
     _adjust(people, aid, html, all_at(3))
     with app.app_context():
         assert not db.session.scalars(db.select(Moderation)).one().blind
+    after = teacher.get(sheet_path(people, "teacher")).get_data(as_text=True)
+    assert "adjusted" in after and "(scored blind)" not in after
     assert _report(app, people) == {(0, 1)}
     page = teacher.get(f"/assess/{teacher.id}/consistency").get_data(as_text=True)
     assert 'data-blind="0/1"' in page and "seen the assessor" in page
