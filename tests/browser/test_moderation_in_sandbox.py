@@ -15,11 +15,13 @@ import time
 import pytest
 
 try:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 except ImportError:  # the chromium_path fixture skips and says why
+    PlaywrightTimeout = TimeoutError
     expect = None
 
-from tests.credential_factory import definition_data
+from tests.credential_factory import LABELS, definition_data
 from tests.integration.stack import running_stack
 from tests.media_samples import pdf_page
 
@@ -58,8 +60,10 @@ def course(chromium_path, tmp_path_factory):
 
 @pytest.fixture
 def window(browser):
+    """A 1024 px chromium window of its own."""
     context = browser.new_context(viewport=WINDOW)
-    context.set_default_timeout(15_000)
+    # Generous: the shared CI machine is often busy.
+    context.set_default_timeout(30_000)
     yield context.new_page()
     context.close()
 
@@ -75,7 +79,17 @@ def open_activity(page, title: str):
     """Open the course activity; Pathmark launches in the course frame."""
     page.click(f"a.activity:text-is('{title}')")
     frame = page.frame_locator("#tool-frame")
-    frame.locator("[data-view]").first.wait_for()
+    try:
+        frame.locator("[data-view]").first.wait_for()
+    except PlaywrightTimeout:
+        try:
+            shown = frame.locator("body").inner_text(timeout=2_000)
+        except PlaywrightTimeout:
+            shown = "(no document in the frame)"
+        frames = "\n".join(f.url for f in page.frames)
+        raise AssertionError(
+            f"Pathmark's page never appeared. Frames:\n{frames}\nIt shows:\n{shown}"
+        ) from None
     return frame
 
 
@@ -99,7 +113,7 @@ def open_sheet(page, stack, role: str, bucket: str, title: str):
     return frame
 
 
-def wait_for(check, seconds: float = 20.0):
+def wait_for(check, seconds: float = 30.0):
     """Poll ``check`` until it returns something true, or give up."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -153,13 +167,19 @@ def assert_pdf_shown(page) -> None:
 
     A PDF the browser refuses to show framed turns its frame into
     chrome-error://chromewebdata/; a shown one keeps its URL and gets the
-    viewer's own inner frame.
+    viewer's own inner frame. Frames are looked up afresh on every poll:
+    the viewer may replace the ones seen before.
     """
-    sheet = sheet_frame(page)
-    docs = wait_for(lambda: sheet.child_frames)
-    assert len(docs) == 1, "the scoring screen should frame the one PDF"
-    assert "/artefacts/" in docs[0].url, f"Chromium refused the PDF: {docs[0].url}"
-    assert wait_for(lambda: docs[0].child_frames), "no PDF viewer in its frame"
+
+    def documents():
+        return [f for f in sheet_frame(page).child_frames if f.url != "about:blank"]
+
+    def shown():
+        return [d for d in documents() if "/artefacts/" in d.url and d.child_frames]
+
+    if not wait_for(shown, seconds=30):
+        seen = [(d.url, len(d.child_frames)) for d in documents()]
+        raise AssertionError(f"Chromium showed no PDF; frames (url, inner): {seen}")
 
 
 def score_with_keys_and_clicks(frame, page) -> None:
@@ -276,8 +296,11 @@ def test_mentor_scores_in_the_sandbox_and_a_second_teacher_verifies(window, cour
     frame.locator("[data-results-link]").click()
     results = frame.locator("[data-view=results]")
     expect(results).to_contain_text(f"{TITLE}: mastery reached")
-    expect(results).to_contain_text("Coherence: Secure")
-    expect(results).to_contain_text("Range: Strong")
+    for criterion, level in LEVELS.items():
+        title_case = criterion.capitalize()
+        heading = results.locator("h3", has_text=title_case)
+        expect(heading).to_have_text(f"{title_case}: {LABELS[level - 1]}")
+        expect(results).to_contain_text(f"You showed {criterion} at step {level}.")
     expect(results).to_contain_text("Clear times and names.")
     expect(results).to_contain_text("A note Sam can act on.")
 
