@@ -316,7 +316,10 @@ def test_mentor_scores_in_the_sandbox_and_a_second_teacher_verifies(window, cour
     posted = wait_for(
         lambda: scores.get("sb-learner-1", {}).get("gradingProgress") == "FullyGraded"
     )
-    assert posted, f"no FullyGraded score reached the sandbox: {scores}"
+    worker_log = (stack.folder / "worker.log").read_text(errors="replace")
+    assert posted, (
+        f"no FullyGraded score in the sandbox: {scores}\n{worker_log[-1500:]}"
+    )
     assert scores["sb-learner-1"]["scoreGiven"] == sum(LEVELS.values()) == 13
     assert scores["sb-learner-1"]["scoreMaximum"] == 16
     page.goto(stack.sandbox_url + "/gradebook")

@@ -233,8 +233,10 @@ def running_stack(
     with SandboxServer(sandbox_app, sandbox_port):
         _initialise(env, credentials)
         process, tool_log, access_log = start_gunicorn(env, tool_port, folder, threads)
-        worker = start_grade_worker(env, folder) if grade_worker else None
+        worker = None
         try:
+            if grade_worker:
+                worker = start_grade_worker(env, folder)
             wait_until_up(f"http://127.0.0.1:{tool_port}/healthz", process)
             yield Stack(
                 folder=folder,
