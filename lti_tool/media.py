@@ -19,8 +19,8 @@ from lti_tool.events import event
 from lti_tool.models import Artefact, MediaLink
 from lti_tool.storage import ArtefactStore
 
-# Types a browser shows itself (players, images, a PDF in its sandboxed
-# frame, text); anything else goes out as an attachment.
+# Types a browser shows itself (players, images, a PDF in its frame, text);
+# anything else goes out as an attachment. The policy below sandboxes them.
 INLINE_TYPES = ("audio/", "video/", "image/", "application/pdf", "text/plain")
 # Typed evidence longer than this shows cut, with a note; the stored bytes
 # stay whole and their digest still covers all of them.

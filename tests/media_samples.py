@@ -59,6 +59,30 @@ def pdf() -> bytes:
     )
 
 
+def pdf_page(text: str) -> bytes:
+    """A one-page PDF that shows ``text`` (ASCII) in Helvetica: a document a
+    PDF viewer really renders, with the cross-reference table it needs."""
+    content = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]"
+        b"/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
+        b"<</Length %d>>stream\n%b\nendstream" % (len(content), content),
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%b\nendobj\n" % (number, body)
+    table = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\n" % (len(objects) + 1)
+    return out + b"startxref\n%d\n%%%%EOF\n" % table
+
+
 def mp4(size: int = 5000) -> bytes:
     ftyp = struct.pack(">I", 24) + b"ftypisom" + b"\x00\x00\x02\x00isomiso2"
     return ftyp + bytes(size - len(ftyp))

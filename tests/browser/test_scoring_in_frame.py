@@ -1,6 +1,11 @@
 """A mentor scores in a cross-site LMS iframe; a second staff member
 verifies and releases; the learner then reads the feedback. Pages carry
-the launch token, so no cookie is needed anywhere."""
+the launch token, so no cookie is needed anywhere.
+
+The same flow through the sandbox LMS, from Deep Linking to its gradebook,
+is test_moderation_in_sandbox.py; this one opens the pages straight from
+launch tokens on a bare course page, so it can check that the scoring
+pages set no cookie at all and what the database holds afterwards."""
 
 from __future__ import annotations
 
@@ -45,7 +50,7 @@ def tool_app(settings):
     return app
 
 
-def test_mentor_scores_and_second_staff_verifies_and_releases(tool_app):
+def test_mentor_scores_and_second_staff_verifies_and_releases(tool_app, chromium_path):
     lms = CoursePage()
     with serving(lms) as lms_url, serving(tool_app) as tool_url:
         # localhost vs 127.0.0.1: the course page and Pathmark are other sites.
@@ -77,7 +82,7 @@ def test_mentor_scores_and_second_staff_verifies_and_releases(tool_app):
 
         with sync_playwright() as p:
             browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+                executable_path=chromium_path, args=CHROMIUM_ARGS
             )
             try:
                 context = browser.new_context(viewport={"width": 1100, "height": 900})

@@ -2,7 +2,9 @@
 
 Pathmark runs as a subprocess with two workers, its own instance folder,
 SQLite file and keys; the sandbox runs in a thread of the test process,
-so tests can rotate its key or change one id_token on purpose.
+so tests can rotate its key or change one id_token on purpose. Tests that
+need scores in the sandbox gradebook also get ``lti-tool worker``, the
+grade sender, as a second subprocess, as in production.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,9 +178,24 @@ def make_sandbox(tool_url: str, sandbox_url: str):
     return app
 
 
-def _initialise(env: dict[str, str]) -> None:
+def start_grade_worker(env: dict[str, str], folder: Path) -> subprocess.Popen:
+    """``lti-tool worker`` against this Pathmark, polling every second."""
+    log = (folder / "worker.log").open("w")
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "lti-tool"), "worker", "--threads", "1"],
+        env={**env, "PATHMARK_GRADE_POLL_SECONDS": "1"},
+        cwd=PROJECT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    return process
+
+
+def _initialise(env: dict[str, str], credentials: Sequence[dict] = ()) -> None:
     """What `lti-tool init --sandbox` does, in this process to save a start-up,
-    plus one example credential so the deep linking picker has a choice."""
+    plus one example credential so the deep linking picker has a choice, and
+    any others the caller names."""
     app = create_app(
         {
             "instance_path": env["PATHMARK_INSTANCE_PATH"],
@@ -191,14 +208,22 @@ def _initialise(env: dict[str, str]) -> None:
         upgrade_schema()
         app.extensions["pathmark"].keyring.ensure()
         register_sandbox(app)
-        save(definition_data())
+        for data in (definition_data(), *credentials):
+            save(data)
         db.session.commit()
         db.engine.dispose()
 
 
 @contextmanager
-def running_stack(folder: Path, threads: int = 0) -> Iterator[Stack]:
-    """Both servers up for the duration of the block, then stopped."""
+def running_stack(
+    folder: Path,
+    threads: int = 0,
+    *,
+    credentials: Sequence[dict] = (),
+    grade_worker: bool = False,
+) -> Iterator[Stack]:
+    """Both servers (and the grade worker when asked) up for the duration
+    of the block, then stopped."""
     tool_port, sandbox_port = free_port(), free_port()
     sandbox_url = f"http://127.0.0.1:{sandbox_port}"
     env = tool_environment(folder, tool_port, sandbox_url)
@@ -206,9 +231,12 @@ def running_stack(folder: Path, threads: int = 0) -> Iterator[Stack]:
     sandbox_app = make_sandbox(tool_url, sandbox_url)
 
     with SandboxServer(sandbox_app, sandbox_port):
-        _initialise(env)
+        _initialise(env, credentials)
         process, tool_log, access_log = start_gunicorn(env, tool_port, folder, threads)
+        worker = None
         try:
+            if grade_worker:
+                worker = start_grade_worker(env, folder)
             wait_until_up(f"http://127.0.0.1:{tool_port}/healthz", process)
             yield Stack(
                 folder=folder,
@@ -221,4 +249,6 @@ def running_stack(folder: Path, threads: int = 0) -> Iterator[Stack]:
                 access_log=access_log,
             )
         finally:
+            if worker is not None:
+                stop_process(worker)
             stop_process(process)
