@@ -32,7 +32,7 @@ def main() -> None:
 @click.option(
     "--sandbox/--no-sandbox",
     default=False,
-    help="Also register the sandbox platform (development only).",
+    help="Also load the example catalogue for the sandbox (development only).",
 )
 @with_appcontext
 def init(sandbox: bool) -> None:
@@ -56,12 +56,10 @@ def init(sandbox: bool) -> None:
     _bootstrap_admin_access()
 
     if sandbox:
-        from lti_tool.sandbox_registration import register_sandbox
-
-        reg = register_sandbox(current_app)
-        db.session.commit()
-        click.echo(f"Sandbox platform registered: {reg.issuer} ({reg.client_id})")
-
+        click.echo(
+            "Sandbox LMS: `lti-tool dev` registers Pathmark there by Dynamic "
+            "Registration once both servers are up"
+        )
         from lti_tool.catalogue_io import CatalogueInvalid, import_example
 
         try:
@@ -129,6 +127,13 @@ def _refuse_taken(port: int, what: str) -> None:
             ) from None
 
 
+def _bypass_proxy_for_loopback() -> None:
+    for name in ("NO_PROXY", "no_proxy"):
+        listed = [h for h in os.environ.get(name, "").split(",") if h.strip()]
+        extra = [h for h in ("127.0.0.1", "localhost") if h not in listed]
+        os.environ[name] = ",".join([*listed, *extra])
+
+
 @main.command()
 @click.option("--host", default="localhost", show_default=True)
 @click.option(
@@ -165,8 +170,10 @@ def dev(host: str, port: int | None, sandbox_port: int | None) -> None:
     os.environ.setdefault("PATHMARK_BASE_URL", tool_url)
     os.environ.setdefault("PATHMARK_SANDBOX_URL", f"http://127.0.0.1:{sandbox_port}")
     os.environ.setdefault("PATHMARK_SANDBOX", "true")
-    # The sandbox's Dynamic Registration runs on 127.0.0.1.
+    # The sandbox's Dynamic Registration runs on 127.0.0.1: allowed here,
+    # in development only, and never sent through the shell's proxy.
     os.environ.setdefault("PATHMARK_REGISTRATION_ALLOWED_NETWORKS", "127.0.0.0/8")
+    _bypass_proxy_for_loopback()
     app = create_app()
     sandbox = create_sandbox(
         tool_url=app.config["BASE_URL"],
@@ -186,6 +193,9 @@ def dev(host: str, port: int | None, sandbox_port: int | None) -> None:
         daemon=True,
     )
     thread.start()
+    from lti_tool.sandbox_registration import register_when_up
+
+    threading.Thread(target=register_when_up, args=(app, sandbox), daemon=True).start()
     from lti_tool.grade_jobs import jobs
 
     # The grade worker: a huey consumer in this process, beside the app.
