@@ -153,3 +153,49 @@ def test_dev_registers_again_when_pathmark_forgot_the_sandbox(tmp_path):
     [reg] = stored(env)
     assert reg.client_id != "pathmark-dr-1-gone"
     assert reg.client_id in output
+
+
+class Later:
+    """A WSGI app set once its server's port is known."""
+
+    app = None
+
+    def __call__(self, environ, start_response):
+        return self.app(environ, start_response)
+
+
+def test_a_refused_registration_says_where_to_look(settings, tmp_path):
+    from lti_tool.sandbox import create_sandbox
+    from lti_tool.sandbox_registration import SandboxNotRegistered, register_through_dr
+    from tests.local_server import serving
+
+    tool, lms = Later(), Later()
+    with serving(tool) as tool_url, serving(lms) as lms_url:
+        tool.app = create_app(
+            {
+                **settings,
+                "base_url": tool_url,
+                "sandbox_url": lms_url,
+                "dynamic_registration": False,
+            }
+        )
+        with tool.app.app_context():
+            upgrade_schema()
+        lms.app = create_sandbox(tool_url, sandbox_url=lms_url, key_dir=tmp_path)
+        with pytest.raises(SandboxNotRegistered) as refused:
+            register_through_dr(tool.app, lms.app, wait=5)
+
+    assert "HTTP 403" in str(refused.value)
+    assert f"{lms_url}/register-tool" in str(refused.value)
+    assert not (tmp_path / "sandbox_registration.json").exists()
+
+
+def test_a_server_that_never_answers_is_reported(settings, tmp_path):
+    from lti_tool.sandbox import create_sandbox
+    from lti_tool.sandbox_registration import SandboxNotRegistered, register_through_dr
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    app = create_app({**settings, "base_url": closed})
+    sandbox = create_sandbox(closed, sandbox_url=closed, key_dir=tmp_path)
+    with pytest.raises(SandboxNotRegistered, match="did not answer within 0.5 s"):
+        register_through_dr(app, sandbox, wait=0.5)
