@@ -263,20 +263,37 @@ class OutboundClient:
         session.mount("https://", adapter)
         return session
 
-    def request(self, method: str, url: str, **kwargs) -> Answer:
+    def deadline(self) -> float:
+        """A deadline ``timeout`` seconds from now, for a whole exchange."""
+        return time.monotonic() + self.timeout
+
+    def request(
+        self, method: str, url: str, deadline: float | None = None, **kwargs
+    ) -> Answer:
         """Send one request; raise AddressRefused, ResponseRefused or
-        requests.RequestException."""
+        requests.RequestException.
+
+        ``deadline`` (from :meth:`deadline`) bounds several requests
+        together; without it this request alone gets ``timeout`` seconds.
+        """
         self.policy.check_url(url)
-        deadline = time.monotonic() + self.timeout
+        deadline = self.deadline() if deadline is None else deadline
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ResponseRefused(self._too_slow())
         with self._session() as session:
-            response = session.request(
-                method,
-                url,
-                allow_redirects=False,
-                stream=True,
-                timeout=(self.timeout, self.timeout),
-                **kwargs,
-            )
+            try:
+                response = session.request(
+                    method,
+                    url,
+                    allow_redirects=False,
+                    stream=True,
+                    timeout=(left, left),
+                    **kwargs,
+                )
+            except requests.Timeout:
+                # Its timeouts are what was left of the deadline.
+                raise ResponseRefused(self._too_slow()) from None
             with response:
                 body = self._read(response, deadline)
         return Answer(
@@ -285,6 +302,9 @@ class OutboundClient:
             content_type=response.headers.get("Content-Type", ""),
             body=body,
         )
+
+    def _too_slow(self) -> str:
+        return f"the exchange took longer than {self.timeout:g} seconds"
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         declared = response.headers.get("Content-Length", "")
@@ -302,9 +322,7 @@ class OutboundClient:
                     f"the answer is more than the {self.max_bytes} bytes Pathmark reads"
                 )
             if time.monotonic() > deadline:
-                raise ResponseRefused(
-                    f"the answer took longer than {self.timeout:g} seconds"
-                )
+                raise ResponseRefused(self._too_slow())
             chunks.append(chunk)
         return b"".join(chunks)
 
