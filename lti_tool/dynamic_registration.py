@@ -56,8 +56,8 @@ class RegistrationFailed(Exception):
     """Registration stopped; ``shown`` is safe and useful to show the admin.
 
     ``step`` names where it stopped, for logs and tests: ``disabled``,
-    ``request``, ``address``, ``configuration``, ``issuer``, ``platform`` or
-    ``store``.
+    ``rate``, ``request``, ``address``, ``configuration``, ``issuer``,
+    ``platform`` or ``store``.
     """
 
     def __init__(self, step: str, message: str, shown: str = "", status: int = 400):
