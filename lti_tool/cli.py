@@ -54,6 +54,7 @@ def init(sandbox: bool) -> None:
         click.echo(f"Created badge issuer key in {badges().keys.folder}")
 
     _bootstrap_admin_access()
+    _untrusted_notice()
 
     if sandbox:
         click.echo(
@@ -99,6 +100,26 @@ def _bootstrap_admin_access() -> None:
         "first `lti-tool init`; if it is lost, used or expired, create an "
         "account with `lti-tool admin create NAME`, then sign in at /admin/login"
     )
+
+
+def _untrusted_notice() -> None:
+    """Registrations older than the trust setting start untrusted too, so
+    an upgrade says how to give their LMS administrators tool-wide editing
+    back without the admin pages."""
+    from sqlalchemy import func, select
+
+    from lti_tool.models import Registration
+
+    count = db.session.scalar(
+        select(func.count(Registration.id)).where(Registration.trusted.is_(False))
+    )
+    if count:
+        click.echo(
+            f"{count} registration(s) not trusted for tool-wide catalogue "
+            "editing (their LMS administrators edit only their own courses). "
+            "Trust yours with `lti-tool platform trust --issuer ... "
+            "--client-id ...`; `lti-tool platform list` shows which"
+        )
 
 
 def _safe_url(url) -> str:
@@ -310,12 +331,44 @@ def platform_list() -> None:
     if not regs:
         click.echo("No platforms registered. Add one with `lti-tool platform add`.")
     for reg in regs:
-        click.echo(f"{reg.id}\t{reg.issuer}\t{reg.client_id}\t{reg.name}")
+        trust = "trusted" if reg.trusted else "untrusted"
+        click.echo(f"{reg.id}\t{reg.issuer}\t{reg.client_id}\t{reg.name}\t{trust}")
         click.echo(f"\tlogin {reg.auth_login_url}")
         click.echo(f"\ttoken {reg.auth_token_url}")
         click.echo(f"\tjwks  {reg.key_set_url}")
         for dep in reg.deployments:
             click.echo(f"\tdeployment {dep.deployment_id} ({dep.status})")
+
+
+@platform.command("trust")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option(
+    "--no", "untrust", is_flag=True, help="Take tool-wide editing back instead."
+)
+@with_appcontext
+def platform_trust(issuer: str, client_id: str, untrust: bool) -> None:
+    """Let a registration's LMS administrators edit the tool-wide catalogue."""
+    from lti_tool.events import event
+    from lti_tool.registration import find_registration
+
+    reg = find_registration(issuer, client_id)
+    if reg is None:
+        raise click.ClickException(
+            f"No registration for {issuer} / {client_id}; "
+            "`lti-tool platform list` shows them"
+        )
+    reg.trusted = not untrust
+    db.session.commit()
+    event(
+        "registration.trusted" if reg.trusted else "registration.untrusted",
+        registration=reg.id,
+        by="cli",
+    )
+    if reg.trusted:
+        click.echo(f"Trusted: {issuer} client {client_id} (tool-wide editing)")
+    else:
+        click.echo(f"Untrusted: {issuer} client {client_id} (own courses only)")
 
 
 @platform.command("remove")
