@@ -29,6 +29,9 @@ def dev_environment(folder: Path, tool_port: int, lms_port: int) -> dict[str, st
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PATHMARK_")}
+    # A proxy in the shell must not matter: `lti-tool dev` keeps loopback
+    # out of it (NO_PROXY), which this checks.
+    env["HTTP_PROXY"] = f"http://127.0.0.1:{free_port()}"
     env.update(
         PATHMARK_BASE_URL=f"http://localhost:{tool_port}",
         PATHMARK_SANDBOX_URL=f"http://127.0.0.1:{lms_port}",
