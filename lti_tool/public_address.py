@@ -166,14 +166,12 @@ class GuardedAdapter(HTTPAdapter):
         self.policy = policy
         super().__init__(max_retries=0)
 
-    def send(
-        self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None
-    ):  # type: ignore[override]
+    def send(self, request, *args, **kwargs):  # type: ignore[override]
+        # requests passes proxies by keyword; sessions here never set any.
         proxy = environment_proxy(request.url or "")
-        if proxy and not proxies:
-            scheme = urlsplit(request.url or "").scheme
-            proxies = {scheme: proxy}
-        return super().send(request, stream, timeout, verify, cert, proxies)
+        if proxy and not kwargs.get("proxies"):
+            kwargs["proxies"] = {urlsplit(request.url or "").scheme: proxy}
+        return super().send(request, *args, **kwargs)
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
