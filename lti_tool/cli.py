@@ -138,6 +138,9 @@ def _refuse_taken(port: int, what: str) -> None:
     import socket
 
     with socket.socket() as probe:
+        # As the servers themselves do: connections of a server just stopped
+        # (TIME_WAIT) do not make its port taken, a listening socket does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
