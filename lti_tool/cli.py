@@ -32,7 +32,7 @@ def main() -> None:
 @click.option(
     "--sandbox/--no-sandbox",
     default=False,
-    help="Also register the sandbox platform (development only).",
+    help="Also load the example catalogue for the sandbox (development only).",
 )
 @with_appcontext
 def init(sandbox: bool) -> None:
@@ -54,14 +54,13 @@ def init(sandbox: bool) -> None:
         click.echo(f"Created badge issuer key in {badges().keys.folder}")
 
     _bootstrap_admin_access()
+    _untrusted_notice()
 
     if sandbox:
-        from lti_tool.sandbox_registration import register_sandbox
-
-        reg = register_sandbox(current_app)
-        db.session.commit()
-        click.echo(f"Sandbox platform registered: {reg.issuer} ({reg.client_id})")
-
+        click.echo(
+            "Sandbox LMS: `lti-tool dev` registers Pathmark there by Dynamic "
+            "Registration once both servers are up"
+        )
         from lti_tool.catalogue_io import CatalogueInvalid, import_example
 
         try:
@@ -103,6 +102,26 @@ def _bootstrap_admin_access() -> None:
     )
 
 
+def _untrusted_notice() -> None:
+    """Registrations older than the trust setting start untrusted too, so
+    an upgrade says how to give their LMS administrators tool-wide editing
+    back without the admin pages."""
+    from sqlalchemy import func, select
+
+    from lti_tool.models import Registration
+
+    count = db.session.scalar(
+        select(func.count(Registration.id)).where(Registration.trusted.is_(False))
+    )
+    if count:
+        click.echo(
+            f"{count} registration(s) not trusted for tool-wide catalogue "
+            "editing (their LMS administrators edit only their own courses). "
+            "Trust yours with `lti-tool platform trust --issuer ... "
+            "--client-id ...`; `lti-tool platform list` shows which"
+        )
+
+
 def _safe_url(url) -> str:
     return url.render_as_string(hide_password=True)
 
@@ -119,6 +138,9 @@ def _refuse_taken(port: int, what: str) -> None:
     import socket
 
     with socket.socket() as probe:
+        # As the servers themselves do: connections of a server just stopped
+        # (TIME_WAIT) do not make its port taken, a listening socket does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:
@@ -127,6 +149,13 @@ def _refuse_taken(port: int, what: str) -> None:
                 "ports for both: PATHMARK_BASE_URL=http://localhost:5600 "
                 "PATHMARK_SANDBOX_URL=http://127.0.0.1:5601 make run"
             ) from None
+
+
+def _bypass_proxy_for_loopback() -> None:
+    for name in ("NO_PROXY", "no_proxy"):
+        listed = [h for h in os.environ.get(name, "").split(",") if h.strip()]
+        extra = [h for h in ("127.0.0.1", "localhost") if h not in listed]
+        os.environ[name] = ",".join([*listed, *extra])
 
 
 @main.command()
@@ -165,8 +194,10 @@ def dev(host: str, port: int | None, sandbox_port: int | None) -> None:
     os.environ.setdefault("PATHMARK_BASE_URL", tool_url)
     os.environ.setdefault("PATHMARK_SANDBOX_URL", f"http://127.0.0.1:{sandbox_port}")
     os.environ.setdefault("PATHMARK_SANDBOX", "true")
-    # The sandbox's Dynamic Registration runs on 127.0.0.1.
+    # The sandbox's Dynamic Registration runs on 127.0.0.1: allowed here,
+    # in development only, and never sent through the shell's proxy.
     os.environ.setdefault("PATHMARK_REGISTRATION_ALLOWED_NETWORKS", "127.0.0.0/8")
+    _bypass_proxy_for_loopback()
     app = create_app()
     sandbox = create_sandbox(
         tool_url=app.config["BASE_URL"],
@@ -186,6 +217,9 @@ def dev(host: str, port: int | None, sandbox_port: int | None) -> None:
         daemon=True,
     )
     thread.start()
+    from lti_tool.sandbox_registration import register_when_up
+
+    threading.Thread(target=register_when_up, args=(app, sandbox), daemon=True).start()
     from lti_tool.grade_jobs import jobs
 
     # The grade worker: a huey consumer in this process, beside the app.
@@ -300,12 +334,44 @@ def platform_list() -> None:
     if not regs:
         click.echo("No platforms registered. Add one with `lti-tool platform add`.")
     for reg in regs:
-        click.echo(f"{reg.id}\t{reg.issuer}\t{reg.client_id}\t{reg.name}")
+        trust = "trusted" if reg.trusted else "untrusted"
+        click.echo(f"{reg.id}\t{reg.issuer}\t{reg.client_id}\t{reg.name}\t{trust}")
         click.echo(f"\tlogin {reg.auth_login_url}")
         click.echo(f"\ttoken {reg.auth_token_url}")
         click.echo(f"\tjwks  {reg.key_set_url}")
         for dep in reg.deployments:
             click.echo(f"\tdeployment {dep.deployment_id} ({dep.status})")
+
+
+@platform.command("trust")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option(
+    "--no", "untrust", is_flag=True, help="Take tool-wide editing back instead."
+)
+@with_appcontext
+def platform_trust(issuer: str, client_id: str, untrust: bool) -> None:
+    """Let a registration's LMS administrators edit the tool-wide catalogue."""
+    from lti_tool.events import event
+    from lti_tool.registration import find_registration
+
+    reg = find_registration(issuer, client_id)
+    if reg is None:
+        raise click.ClickException(
+            f"No registration for {issuer} / {client_id}; "
+            "`lti-tool platform list` shows them"
+        )
+    reg.trusted = not untrust
+    db.session.commit()
+    event(
+        "registration.trusted" if reg.trusted else "registration.untrusted",
+        registration=reg.id,
+        by="cli",
+    )
+    if reg.trusted:
+        click.echo(f"Trusted: {issuer} client {client_id} (tool-wide editing)")
+    else:
+        click.echo(f"Untrusted: {issuer} client {client_id} (own courses only)")
 
 
 @platform.command("remove")

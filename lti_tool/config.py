@@ -104,6 +104,10 @@ def _check(settings: dict[str, Any]) -> None:
         raise ConfigError(f"registration_allowed_networks: {exc}") from None
     if settings["leeway_seconds"] < 0 or settings["trusted_proxy_hops"] < 0:
         raise ConfigError("leeway_seconds and trusted_proxy_hops must be >= 0")
+    if settings["registration_rate_limit"] < 0:
+        raise ConfigError("registration_rate_limit must be >= 0 (0 turns it off)")
+    if settings["registration_rate_window"] < 1:
+        raise ConfigError("registration_rate_window must be at least 1 second")
 
 
 def resolve_path(value: str | os.PathLike[str]) -> Path:

@@ -18,9 +18,10 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.lineitem import LineItem
 
 from lti_tool import catalogue
+from lti_tool.admin_entry import entry_url
 from lti_tool.db import db
 from lti_tool.events import event
-from lti_tool.launch_context import current_launch
+from lti_tool.launch_context import current_launch, require_role
 from lti_tool.models import Launch
 from lti_tool.roles import CourseRole
 from lti_tool.services import services
@@ -144,12 +145,25 @@ def _render_picker(launch: Launch, error: str | None = None):
         multiple=_accepts_multiple(settings),
         accepts_links="ltiResourceLink" in (settings.get("accept_types") or []),
         error=error,
+        # Only for the platform's administrators, as on activity pages.
+        admin_entry=entry_url(launch),
     )
 
 
 @bp.get("/deep-linking/<launch_id>")
 def picker(launch_id: str):
-    launch = current_launch(launch_id, role=CourseRole.STAFF)
+    launch = current_launch(launch_id)
+    if launch.course_role != CourseRole.STAFF.value:
+        # An LMS administrator outside the course still gets the admin link,
+        # as a resource link launch gives it; anyone else is refused.
+        admin_entry = entry_url(launch)
+        if admin_entry is None:
+            require_role(launch, CourseRole.STAFF)
+        return render_template(
+            "no_role.html",
+            course=launch.course,
+            admin_entry=admin_entry,
+        )
     return _render_picker(launch)
 
 

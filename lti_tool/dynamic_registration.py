@@ -6,11 +6,12 @@ configuration (through :mod:`lti_tool.public_address`), checks it, posts
 its client registration with the token as bearer, and stores the returned
 client_id and deployment_id.
 
-pylti1p3's :class:`DynamicRegistration` builds the registration body; its
-``register()`` is not used: it has no timeouts, size limits, issuer check
-or address guard, and reports platform errors only as exceptions, while an
-admin here must read the platform's own words (Canvas answers 422 with
-``{"errors": [...]}``, others the OAuth ``error``/``error_description``).
+pylti1p3's :class:`DynamicRegistration` builds the registration body (see
+:mod:`lti_tool.registration_body`); its ``register()`` is not used: it has
+no timeouts, size limits, issuer check or address guard, and reports
+platform errors only as exceptions, while an admin here must read the
+platform's own words (Canvas answers 422 with ``{"errors": [...]}``,
+others the OAuth ``error``/``error_description``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from pylti1p3.dynamic_registration import DynamicRegistration
 
 from lti_tool import tool_configuration as tool
 from lti_tool.models import Deployment, Registration
@@ -40,6 +40,7 @@ from lti_tool.registration import (
     add_platform,
     find_registration,
 )
+from lti_tool.registration_body import PathmarkRegistration
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 REQUIRED_URLS = (
@@ -55,8 +56,8 @@ class RegistrationFailed(Exception):
     """Registration stopped; ``shown`` is safe and useful to show the admin.
 
     ``step`` names where it stopped, for logs and tests: ``disabled``,
-    ``request``, ``address``, ``configuration``, ``issuer``, ``platform`` or
-    ``store``.
+    ``rate``, ``request``, ``address``, ``configuration``, ``issuer``,
+    ``platform`` or ``store``.
     """
 
     def __init__(self, step: str, message: str, shown: str = "", status: int = 400):
@@ -85,65 +86,6 @@ class PlatformConfiguration:
     @property
     def is_canvas(self) -> bool:
         return self.product_family_code.lower() == "canvas"
-
-
-class PathmarkRegistration(DynamicRegistration):
-    """The client registration Pathmark posts (DR 1.0, section 3.3).
-
-    Scopes and messages are limited to what the platform says it supports,
-    when it says so: some platforms refuse a registration that asks for
-    one scope they lack.
-    """
-
-    client_name = tool.TOOL_NAME
-    description = tool.DESCRIPTION
-
-    def __init__(self, urls: tool.ToolUrls, platform: PlatformConfiguration):
-        self.urls = urls
-        self.platform = platform
-
-    def get_initiate_login_uri(self) -> str:
-        return self.urls.login
-
-    def get_jwks_uri(self) -> str:
-        return self.urls.jwks
-
-    def get_redirect_uris(self) -> list[str]:
-        return self.urls.redirect_uris
-
-    def get_scopes(self) -> list[str]:
-        supported = self.platform.scopes_supported
-        return [s for s in tool.SCOPES if supported is None or s in supported]
-
-    def get_domain(self) -> str:
-        return self.urls.domain
-
-    def get_target_link_uri(self) -> str:
-        return self.urls.launch
-
-    def get_claims(self) -> list[str]:
-        return list(tool.CLAIMS)
-
-    def get_messages(self) -> list[dict[str, Any]]:  # type: ignore[override]
-        supported = self.platform.messages_supported
-        return [
-            m
-            for m in tool.messages(self.urls)
-            if supported is None or m["type"] in supported
-        ]
-
-    def get_logo_uri(self) -> str:
-        return self.urls.logo
-
-    def lti_registration_data(self) -> dict[str, Any]:
-        data = super().lti_registration_data()
-        config = data[tool.TOOL_CONFIGURATION]
-        config["custom_parameters"] = tool.custom_parameters(
-            self.platform.is_canvas, self.platform.variables
-        )
-        if self.platform.is_canvas:
-            config[tool.CANVAS_PRIVACY_LEVEL] = tool.PRIVACY_LEVEL
-        return data
 
 
 def _host(url: str) -> str:
@@ -291,10 +233,13 @@ class Registrar:
     def __init__(self, http: OutboundClient, urls: tool.ToolUrls):
         self.http = http
         self.urls = urls
+        # http_timeout bounds the whole exchange (configuration fetch and
+        # registration post together); register() starts the clock.
+        self.deadline: float | None = None
 
     def _call(self, method: str, url: str, what: str, **kwargs) -> Answer:
         try:
-            return self.http.request(method, url, **kwargs)
+            return self.http.request(method, url, self.deadline, **kwargs)
         except AddressRefused as exc:
             raise RegistrationFailed(
                 "address",
@@ -383,6 +328,7 @@ class Registrar:
         self, config_url: str, token: str, deployment_status: str
     ) -> Registration:
         """The whole flow; the caller commits the session."""
+        self.deadline = self.http.deadline()
         platform = self.fetch_configuration(config_url, token)
         answer = self.post_registration(platform, token)
         return store(platform, answer, deployment_status, self.http.policy)

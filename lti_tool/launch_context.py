@@ -18,16 +18,22 @@ def current_launch(launch_id: str, *, role: CourseRole | None = None) -> Launch:
     """The launch this request's token opens; optionally require a role."""
     token = request.values.get(TOKEN_PARAM)
     launch = services().tokens.load(token, launch_id)
-    if role is not None and launch.course_role != role.value:
+    if role is not None:
+        require_role(launch, role)
+    g.launch = launch
+    g.launch_token = token
+    return launch
+
+
+def require_role(launch: Launch, role: CourseRole) -> None:
+    """Refuse a launch whose course role is not ``role``."""
+    if launch.course_role != role.value:
         raise LaunchRefused(
             Reason.NOT_ALLOWED,
             f"needs {role.value}, has {launch.course_role}",
             issuer=launch.registration.issuer,
             client_id=launch.registration.client_id,
         )
-    g.launch = launch
-    g.launch_token = token
-    return launch
 
 
 def launch_url(endpoint: str, **values) -> str:

@@ -13,7 +13,15 @@ services, databases, admin consoles). So:
 * the socket's connected peer is checked again before a byte is sent, so a
   name that resolves differently the second time (DNS rebinding) is
   refused too;
-* no redirects, no proxies from the environment;
+* no redirects;
+* an egress proxy named by the environment (``HTTPS_PROXY``,
+  ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``) is used as requests would
+  use it: the proxy is the operator's choice, so the connected-peer check
+  applies to direct connections only, while the target's name is still
+  checked wherever it resolves here (behind a proxy it may not resolve
+  locally at all; the proxy's own rules then decide). ``.netrc`` and other
+  environment settings (``REQUESTS_CA_BUNDLE`` among them) are not read: a
+  stranger's URL must never receive the operator's credentials;
 * the answer is read under a byte limit and a deadline for the whole
   exchange, so a platform that drips bytes or sends gigabytes cannot hold
   a worker.
@@ -35,6 +43,7 @@ from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import get_environ_proxies, select_proxy
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -148,12 +157,26 @@ def _guarded(base: type[HTTPConnection], policy: AddressPolicy) -> type:
     return Guarded
 
 
+def environment_proxy(url: str) -> str | None:
+    """The proxy the environment names for ``url``; None when NO_PROXY
+    covers its host or none is set."""
+    return select_proxy(url, get_environ_proxies(url))
+
+
 class GuardedAdapter(HTTPAdapter):
-    """A transport whose connections must end at an address the policy permits."""
+    """A transport whose connections must end at an address the policy
+    permits, or at the egress proxy the environment names."""
 
     def __init__(self, policy: AddressPolicy):
         self.policy = policy
         super().__init__(max_retries=0)
+
+    def send(self, request, *args, **kwargs):  # type: ignore[override]
+        # requests passes proxies by keyword; sessions here never set any.
+        proxy = environment_proxy(request.url or "")
+        if proxy and not kwargs.get("proxies"):
+            kwargs["proxies"] = {urlsplit(request.url or "").scheme: proxy}
+        return super().send(request, *args, **kwargs)
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
@@ -193,8 +216,9 @@ class PlatformAdapter(GuardedAdapter):
     """
 
     def send(self, request, *args, **kwargs):  # type: ignore[override]
+        url = request.url or ""
         try:
-            self.policy.check_url(request.url or "")
+            self.policy.check_url(url, unresolved_ok=bool(environment_proxy(url)))
             return super().send(request, *args, **kwargs)
         except AddressRefused as exc:
             event(
@@ -209,10 +233,8 @@ class PlatformAdapter(GuardedAdapter):
 
 
 def platform_session(policy: AddressPolicy, user_agent: str) -> requests.Session:
-    """A session whose every connection must end at an address the policy permits.
-
-    Proxies from the environment are ignored: a proxy would hide the
-    address actually reached.
+    """A session whose every connection must end at an address the policy
+    permits, or at the environment's egress proxy (see the module's notes).
     """
     session = requests.Session()
     session.trust_env = False
@@ -274,20 +296,37 @@ class OutboundClient:
         session.mount("https://", adapter)
         return session
 
-    def request(self, method: str, url: str, **kwargs) -> Answer:
+    def deadline(self) -> float:
+        """A deadline ``timeout`` seconds from now, for a whole exchange."""
+        return time.monotonic() + self.timeout
+
+    def request(
+        self, method: str, url: str, deadline: float | None = None, **kwargs
+    ) -> Answer:
         """Send one request; raise AddressRefused, ResponseRefused or
-        requests.RequestException."""
-        self.policy.check_url(url)
-        deadline = time.monotonic() + self.timeout
+        requests.RequestException.
+
+        ``deadline`` (from :meth:`deadline`) bounds several requests
+        together; without it this request alone gets ``timeout`` seconds.
+        """
+        self.policy.check_url(url, unresolved_ok=bool(environment_proxy(url)))
+        deadline = self.deadline() if deadline is None else deadline
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ResponseRefused(self._too_slow())
         with self._session() as session:
-            response = session.request(
-                method,
-                url,
-                allow_redirects=False,
-                stream=True,
-                timeout=(self.timeout, self.timeout),
-                **kwargs,
-            )
+            try:
+                response = session.request(
+                    method,
+                    url,
+                    allow_redirects=False,
+                    stream=True,
+                    timeout=(left, left),
+                    **kwargs,
+                )
+            except requests.Timeout:
+                # Its timeouts are what was left of the deadline.
+                raise ResponseRefused(self._too_slow()) from None
             with response:
                 body = self._read(response, deadline)
         return Answer(
@@ -296,6 +335,9 @@ class OutboundClient:
             content_type=response.headers.get("Content-Type", ""),
             body=body,
         )
+
+    def _too_slow(self) -> str:
+        return f"the exchange took longer than {self.timeout:g} seconds"
 
     def _read(self, response: requests.Response, deadline: float) -> bytes:
         declared = response.headers.get("Content-Length", "")
@@ -313,9 +355,7 @@ class OutboundClient:
                     f"the answer is more than the {self.max_bytes} bytes Pathmark reads"
                 )
             if time.monotonic() > deadline:
-                raise ResponseRefused(
-                    f"the answer took longer than {self.timeout:g} seconds"
-                )
+                raise ResponseRefused(self._too_slow())
             chunks.append(chunk)
         return b"".join(chunks)
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from lti_tool import tool_configuration as tool
-from lti_tool.db import db
+from lti_tool.db import db, utcnow
 from lti_tool.dynamic_registration import (
     Registrar,
     RegistrationFailed,
@@ -16,6 +17,7 @@ from lti_tool.dynamic_registration import (
 )
 from lti_tool.events import event
 from lti_tool.public_address import AddressPolicy, OutboundClient, parse_networks
+from lti_tool.registration_limit import AttemptLimit
 from lti_tool.services import USER_AGENT
 
 bp = Blueprint("setup", __name__)
@@ -43,6 +45,36 @@ def _origin(url: str) -> str:
     return ""
 
 
+def _admit(address: str) -> int | None:
+    """Count this opening against its address's limit (kept even when the
+    registration then fails); the seconds to wait when over it."""
+    cfg = current_app.config
+    limit = AttemptLimit(
+        attempts=int(cfg["REGISTRATION_RATE_LIMIT"]),
+        window=timedelta(seconds=int(cfg["REGISTRATION_RATE_WINDOW"])),
+        secret=cfg["SECRET_KEY"],
+    )
+    wait = limit.admit(address, utcnow())
+    db.session.commit()
+    return wait
+
+
+def _too_many(wait: int) -> Response:
+    minutes = max(1, -(-wait // 60))
+    failure = RegistrationFailed(
+        "rate",
+        "Pathmark has had too many registration attempts from your address. "
+        f"Wait {minutes} minute{'s' if minutes > 1 else ''}, then start the "
+        "registration again from your LMS.",
+        status=429,
+    )
+    event("registration.refused", logging.WARNING, step="rate", status=429)
+    html = render_template("setup/register_failed.html", failure=failure, config_url="")
+    response = Response(html, status=429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 @bp.get("/lti/register")
 def register() -> Response | tuple[str, int]:
     """Dynamic Registration: the platform opens this in a frame or window."""
@@ -58,6 +90,9 @@ def register() -> Response | tuple[str, int]:
             "setup/register_failed.html", failure=failure, config_url=""
         )
         return html, failure.status
+    wait = _admit(request.remote_addr or "")
+    if wait is not None:
+        return _too_many(wait)
     config_url = request.args.get("openid_configuration", "").strip()
     token = request.args.get("registration_token", "").strip()
     registrar = Registrar(outbound_client(), tool_urls())

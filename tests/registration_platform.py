@@ -49,6 +49,8 @@ class RegistrationPlatform:
         self.omit: set[str] = set()
         self.registration_endpoint: str | None = None
         self.drip_seconds = 0.0
+        # Seconds before the configuration and the registration answer.
+        self.pause_seconds = 0.0
         self.refuse_with: str | None = None  # a validation error to answer
         # Strict: the configuration, too, only for the registration token's
         # bearer (as Canvas may require).
@@ -132,6 +134,7 @@ class RegistrationPlatform:
         path = request.path
         if "openid-configuration" in path:
             self.config_requests += 1
+            time.sleep(self.pause_seconds)
             if (
                 self.flavour == "canvas"
                 and request.args.get("registration_token") != self.token
@@ -170,6 +173,7 @@ class RegistrationPlatform:
     def register(self, request: Request) -> Response:
         if request.method != "POST":
             return Response("method not allowed", status=405)
+        time.sleep(self.pause_seconds)
         if request.headers.get("Authorization") != f"Bearer {self.token}":
             return self.token_error(request.headers.get("Authorization"))
         if request.mimetype != "application/json":

@@ -41,7 +41,12 @@ from lti_tool.models.evidence import (
 )
 from lti_tool.models.grading import GradeLineItem, ScoreDelivery, ServiceToken
 from lti_tool.models.launches import Launch, LaunchRefusal, LoginState
-from lti_tool.models.platforms import Deployment, PlatformKeySet, Registration
+from lti_tool.models.platforms import (
+    Deployment,
+    PlatformKeySet,
+    Registration,
+    RegistrationAttempt,
+)
 
 __all__ = [
     "ActivityDeadline",
@@ -80,6 +85,7 @@ __all__ = [
     "PracticeScoring",
     "RecordingTicket",
     "Registration",
+    "RegistrationAttempt",
     "ResourceLink",
     "SamplingTally",
     "Submission",

@@ -76,3 +76,17 @@ class PlatformKeySet(db.Model):
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The last refetch forced by an unknown kid; rate-limits the next one.
     refetched_at: Mapped[datetime | None] = mapped_column()
+
+
+class RegistrationAttempt(db.Model):
+    """One opening of ``/lti/register``, kept for the per-address limit.
+
+    The address is kept only as a keyed hash, and rows older than the
+    limit's window are deleted as new attempts arrive.
+    """
+
+    __tablename__ = "registration_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_key: Mapped[str] = mapped_column(String(64), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -26,6 +26,9 @@ from lti_tool.vocab import INSTITUTION, ContextRole
 
 HINT_LIFETIME = 300
 KEY_FILE = "sandbox_platform_key.pem"
+# The client_id and deployment_id Dynamic Registration issued, so a restart
+# of `make run` keeps launching with them instead of registering again.
+REGISTRATION_FILE = "sandbox_registration.json"
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,8 @@ class SandboxLMS:
         self._seen_dl_nonces: dict[str, float] = {}
         self._key_dir = key_dir
         self.keys: list[PlatformKey] = [self._initial_key()]
+        # True once the ids in use came from Dynamic Registration.
+        self.registered_by_dr = self._load_registration()
         self._tamper: Any = None
         # What the sandbox refused or changed, newest last, for its pages.
         self.events: list[str] = []
@@ -264,6 +269,30 @@ class SandboxLMS:
         with os.fdopen(fd, "w") as fh:
             fh.write(key.private_pem())
         path.with_suffix(".kid").write_text(key.kid)
+
+    # Registration
+
+    def _load_registration(self) -> bool:
+        if self._key_dir is None:
+            return False
+        try:
+            stored = json.loads((self._key_dir / REGISTRATION_FILE).read_text())
+            client_id, deployment_id = stored["client_id"], stored["deployment_id"]
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return False
+        self.client_id, self.deployment_id = str(client_id), str(deployment_id)
+        return True
+
+    def adopt_registration(self, client_id: str, deployment_id: str) -> None:
+        """Launch with the ids Dynamic Registration issued from now on."""
+        with self.lock:
+            self.client_id = client_id
+            self.deployment_id = deployment_id
+            self.registered_by_dr = True
+        if self._key_dir is not None:
+            self._key_dir.mkdir(parents=True, exist_ok=True)
+            ids = {"client_id": client_id, "deployment_id": deployment_id}
+            (self._key_dir / REGISTRATION_FILE).write_text(json.dumps(ids))
 
     @property
     def current_key(self) -> PlatformKey:

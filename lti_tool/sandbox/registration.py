@@ -34,6 +34,7 @@ from lti_tool.vocab import MessageType, Scope
 bp = Blueprint("sandbox_registration", __name__)
 
 TOKEN_LIFETIME = 3600.0
+CONFIGURATION_PATH = "/.well-known/openid-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 REQUIRED = (
     "client_name",
@@ -93,19 +94,26 @@ def _external(endpoint: str) -> str:
     return _lms().issuer + url_for(endpoint)
 
 
-@bp.get("/register-tool")
-def register_tool():
-    token = _registrar().issue()
+def tool_registration_url(app: Flask) -> str:
+    """Pathmark's registration page with a new one-time token, as an LMS
+    opens it for its administrator."""
+    lms: SandboxLMS = app.extensions["sandbox_lms"]
+    token = app.extensions["sandbox_registrar"].issue()
     query = urlencode(
         {
-            "openid_configuration": _external("sandbox_registration.configuration"),
+            "openid_configuration": lms.issuer + CONFIGURATION_PATH,
             "registration_token": token,
         }
     )
+    return f"{lms.tool_url}/lti/register?{query}"
+
+
+@bp.get("/register-tool")
+def register_tool():
     return render_template(
         "sandbox/register_tool.html",
         lms=_lms(),
-        frame_src=f"{_lms().tool_url}/lti/register?{query}",
+        frame_src=tool_registration_url(current_app),
         tool_origin=_lms().tool_url,
     )
 
@@ -117,7 +125,7 @@ def registered():
     )
 
 
-@bp.get("/.well-known/openid-configuration")
+@bp.get(CONFIGURATION_PATH)
 def configuration():
     issuer = _lms().issuer
     return jsonify(
@@ -163,9 +171,7 @@ def register():
     lms = _lms()
     made = _registrar().record()
     client_id, deployment_id = made["client_id"], made["deployment_id"]
-    with lms.lock:
-        lms.client_id = client_id
-        lms.deployment_id = deployment_id
+    lms.adopt_registration(client_id, deployment_id)
     lms.log(f"registered Pathmark by Dynamic Registration as {client_id}")
     answer = dict(body)
     answer["client_id"] = client_id

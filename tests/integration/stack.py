@@ -115,10 +115,15 @@ class SandboxServer:
 
 
 def tool_environment(folder: Path, tool_port: int, sandbox_url: str) -> dict[str, str]:
+    # Nor a proxy from the shell: Pathmark would send its calls to the
+    # sandbox through it.
+    proxies = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("PATHMARK_") and k != "DATABASE_URL"
+        if not k.startswith("PATHMARK_")
+        and k != "DATABASE_URL"
+        and k.lower() not in proxies
     }
     env.update(
         PATHMARK_BASE_URL=f"http://localhost:{tool_port}",

@@ -6,6 +6,7 @@ the admin's browser, opening the URL the platform would open.
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -246,6 +247,38 @@ def test_slow_configuration_hits_the_deadline(settings):
         response = open_register(tool, f"{lms}/slow-configuration")
     assert response.status_code == 502
     assert "took longer than 1 seconds" in response.text
+
+
+def test_http_timeout_bounds_the_whole_exchange(settings):
+    """Configuration and registration each answer within the timeout; both
+    together do not, and Pathmark stops instead of waiting twice as long."""
+    app = make_app(
+        settings, registration_allowed_networks="127.0.0.0/8", http_timeout=1
+    )
+    platform = RegistrationPlatform("moodle")
+    platform.pause_seconds = 0.6
+    with serving(platform) as lms, serving(app) as tool:
+        platform.base_url = lms
+        started = time.monotonic()
+        response = open_register(tool, config_url(lms, platform))
+        took = time.monotonic() - started
+    assert response.status_code == 502
+    assert "took longer than 1 seconds" in response.text
+    assert took < 1.9
+    assert registrations(app) == []
+
+
+def test_a_platform_within_the_deadline_registers(settings):
+    app = make_app(
+        settings, registration_allowed_networks="127.0.0.0/8", http_timeout=2
+    )
+    platform = RegistrationPlatform("moodle")
+    platform.pause_seconds = 0.6
+    with serving(platform) as lms, serving(app) as tool:
+        platform.base_url = lms
+        response = open_register(tool, config_url(lms, platform))
+    assert response.status_code == 200, response.text
+    assert len(registrations(app)) == 1
 
 
 def test_loopback_refused_without_allow_list(settings):

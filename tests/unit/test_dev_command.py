@@ -31,3 +31,21 @@ def test_ports_come_from_the_configured_urls(monkeypatch):
     monkeypatch.delenv("PATHMARK_SANDBOX_URL", raising=False)
     assert _url_port("PATHMARK_BASE_URL", 5000) == 5600
     assert _url_port("PATHMARK_SANDBOX_URL", 5001) == 5001
+
+
+def test_a_port_just_released_by_a_stopped_server_is_free():
+    """A restart right after stopping: the old server's closed connections
+    linger in TIME_WAIT on its port, which the new server may reuse."""
+    from lti_tool.cli import _refuse_taken
+
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server closes first: TIME_WAIT on its side
+        client.recv(1)
+        client.close()
+    _refuse_taken(port, "Pathmark")  # no ClickException

@@ -75,3 +75,21 @@ def test_screenshots_exist_are_referenced_and_small():
             assert image.width <= 1024
         total += path.stat().st_size
     assert total < 2 * 1024 * 1024
+
+
+def _registration_steps() -> set[str]:
+    """Every step a registration can stop at, read from the code."""
+    package = Path(__file__).resolve().parents[2] / "lti_tool"
+    steps: set[str] = set()
+    for name in ("dynamic_registration.py", "setup_pages.py"):
+        source = (package / name).read_text()
+        steps.update(re.findall(r'RegistrationFailed\(\s*"(\w+)"', source))
+    return steps
+
+
+def test_every_registration_stop_is_explained():
+    steps = _registration_steps()
+    assert {"disabled", "rate", "address", "platform", "store"} <= steps
+    text = troubleshooting()
+    for step in sorted(steps):
+        assert f"`registration_{step}`" in text, step
