@@ -73,6 +73,7 @@ def begin(launch_id: str):
         expected_sha256=digest or None,
         duration=float(duration) if timed else None,
         caption=str(data.get("caption", "")),
+        store=media.store(),
     )
     db.session.commit()
     response = _state(upload)

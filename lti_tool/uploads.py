@@ -17,6 +17,7 @@ import logging
 import secrets
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -26,12 +27,21 @@ from lti_tool.events import event
 from lti_tool.evidence import Activity, EvidenceError
 from lti_tool.intake import IntakeRefused
 from lti_tool.models import Artefact, Launch, Submission, Upload, UploadChunk
-from lti_tool.storage import ArtefactStore
+from lti_tool.storage import ArtefactStore, StorageBusy, assembles_in_place
 
 
 def _chunk_key(upload_id: str, offset: int) -> str:
     # A random tail: two requests racing for one offset never share an object.
     return f"uploads/{upload_id}/{offset:014d}-{secrets.token_hex(4)}"
+
+
+def _whole_key(upload_id: str) -> str:
+    """The one file a local store assembles the upload in."""
+    return f"uploads/{upload_id}/whole"
+
+
+def _sealed_key(upload_id: str) -> str:
+    return f"uploads/{upload_id}/sealed"
 
 
 def start(
@@ -46,6 +56,7 @@ def start(
     expected_sha256: str | None = None,
     duration: float | None = None,
     caption: str = "",
+    store: ArtefactStore,
 ) -> Upload:
     if kind not in {"recording", "upload"} or kind not in activity.requirements.kinds:
         raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
@@ -74,6 +85,8 @@ def start(
     )
     db.session.add(upload)
     db.session.flush()
+    if assembles_in_place(store):
+        store.create_part_file(_whole_key(upload.id))
     event(
         "evidence.upload_started",
         upload=upload.id,
@@ -129,9 +142,20 @@ def put_chunk(
         )
     if offset < upload.received:
         return _repeat(upload, offset, body, chunk_limit)
+    in_place = assembles_in_place(store)
+    if in_place:
+        key = _whole_key(upload.id)
+        try:
+            pending = store.write_part(key, offset)
+        except StorageBusy:
+            raise EvidenceError(
+                "upload_closed", "This upload is already finished."
+            ) from None
+    else:
+        key = _chunk_key(upload.id, offset)
+        pending = store.begin()
     digest = hashlib.sha256()
     size = 0
-    pending = store.begin()
     try:
         for data in body:
             size += len(data)
@@ -145,7 +169,6 @@ def put_chunk(
             pending.write(data)
         if size == 0:
             raise IntakeRefused("empty_chunk", "An empty chunk was sent.")
-        key = _chunk_key(upload.id, offset)
         pending.commit(key)
     except BaseException:
         pending.abort()
@@ -158,7 +181,8 @@ def put_chunk(
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
-        store.delete(key)
+        if not in_place:
+            store.delete(key)
         db.session.refresh(upload)
         raise _resume_from(upload, "Another chunk arrived first.", "out_of_order")
     db.session.add(
@@ -206,6 +230,51 @@ def _stream_chunks(chunks: list[UploadChunk], store: ArtefactStore) -> Iterator[
         yield from store.read(chunk.storage_key)
 
 
+def _checked(pieces: Iterable[bytes], chunks: list[UploadChunk]) -> Iterator[bytes]:
+    """``pieces`` of an assembled upload, each chunk's region re-hashed.
+
+    A request that lost the race for an offset may have written other
+    bytes there before it learnt so; the winner's recorded digest tells.
+    """
+    bounds = iter(chunks)
+    current = next(bounds, None)
+    digest, filled = hashlib.sha256(), 0
+    for piece in pieces:
+        view = memoryview(piece)
+        while view and current is not None:
+            take = view[: current.size - filled]
+            digest.update(take)
+            filled += len(take)
+            view = view[len(take) :]
+            if filled == current.size:
+                if digest.hexdigest() != current.sha256:
+                    raise IntakeRefused(
+                        "chunk_clash",
+                        "Two different versions of one part arrived. Nothing "
+                        "was kept; please send the recording again.",
+                        status=409,
+                    )
+                current = next(bounds, None)
+                digest, filled = hashlib.sha256(), 0
+        yield piece
+
+
+def _assembled(upload: Upload, store: ArtefactStore) -> tuple[Iterable[bytes], Any]:
+    """The sealed upload as pieces, and the pending write that adopts it."""
+    try:
+        store.seal(_whole_key(upload.id), _sealed_key(upload.id))
+    except StorageBusy:
+        raise EvidenceError(
+            "busy", "A part is still arriving; finish again in a moment.", 409
+        ) from None
+    sealed = _sealed_key(upload.id)
+    pieces: Iterable[bytes] = store.read(sealed)
+    if upload.expected_sha256 is None:
+        # Without an announced digest, each chunk's own digest is the check.
+        pieces = _checked(pieces, sorted(upload.chunks, key=lambda c: c.offset))
+    return pieces, store.adopt(sealed)
+
+
 def finish(
     activity: Activity,
     upload: Upload,
@@ -227,11 +296,16 @@ def finish(
     submission = db.session.get(Submission, upload.submission_id)
     if submission.status != Submission.DRAFT:
         raise EvidenceError("submitted", "This attempt is already submitted.")
-    chunks = sorted(upload.chunks, key=lambda c: c.offset)
+    if assembles_in_place(store):
+        pieces, pending = _assembled(upload, store)
+    else:
+        chunks = sorted(upload.chunks, key=lambda c: c.offset)
+        pieces, pending = _stream_chunks(chunks, store), None
     try:
         received = intake.receive(
-            _stream_chunks(chunks, store),
+            pieces,
             store,
+            pending=pending,
             limit=limit,
             allowed=activity.allowed_types(upload.kind),
             declared_type=declared_type,
@@ -265,6 +339,9 @@ def discard_chunks(upload: Upload, store: ArtefactStore) -> None:
     for chunk in list(upload.chunks):
         store.delete(chunk.storage_key)
         db.session.delete(chunk)
+    if assembles_in_place(store):
+        store.delete(_whole_key(upload.id))
+        store.delete(_sealed_key(upload.id))
     db.session.flush()
 
 
