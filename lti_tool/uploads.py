@@ -44,6 +44,19 @@ def _sealed_key(upload_id: str) -> str:
     return f"uploads/{upload_id}/sealed"
 
 
+def _in_place(upload: Upload, store: ArtefactStore) -> bool:
+    """Whether this upload is assembled in one file.
+
+    Decided per upload, so one begun as separate chunk objects (before a
+    store gained in-place assembly) still finishes the way it began.
+    """
+    if not assembles_in_place(store):
+        return False
+    if upload.chunks:
+        return upload.chunks[0].storage_key == _whole_key(upload.id)
+    return store.size(_whole_key(upload.id)) is not None
+
+
 def start(
     activity: Activity,
     submission: Submission,
@@ -142,7 +155,7 @@ def put_chunk(
         )
     if offset < upload.received:
         return _repeat(upload, offset, body, chunk_limit)
-    in_place = assembles_in_place(store)
+    in_place = _in_place(upload, store)
     if in_place:
         key = _whole_key(upload.id)
         try:
@@ -296,7 +309,7 @@ def finish(
     submission = db.session.get(Submission, upload.submission_id)
     if submission.status != Submission.DRAFT:
         raise EvidenceError("submitted", "This attempt is already submitted.")
-    if assembles_in_place(store):
+    if _in_place(upload, store):
         pieces, pending = _assembled(upload, store)
     else:
         chunks = sorted(upload.chunks, key=lambda c: c.offset)

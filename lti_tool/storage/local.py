@@ -6,6 +6,10 @@ and becomes its artefact by a rename, without a second copy of its bytes.
 Writers hold a shared ``flock`` while they write; sealing takes it
 exclusively and renames the file, so a request still streaming a stale
 chunk can never write into a file that was already verified.
+
+Limit: the fence is ``flock``, so the folder must be on one host (or a
+network file system whose ``flock`` works across hosts); more than one host
+should store artefacts in S3, as DESIGN.md says.
 """
 
 from __future__ import annotations
@@ -167,7 +171,10 @@ class LocalStore:
         ``seal_wait`` seconds.
         """
         path = self.path(key)
-        fd = os.open(path, os.O_RDONLY)
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            raise StorageBusy("the upload was sealed or removed") from None
         try:
             deadline = time.monotonic() + self.seal_wait
             while True:

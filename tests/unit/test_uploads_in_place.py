@@ -159,3 +159,27 @@ def test_bytes_past_what_was_accepted_are_overwritten(app, learner):
         learner.url(f"uploads/{upload_id}"), headers=JSON_HEADERS
     )
     assert state.get_json()["status"] == "done"
+
+
+def test_an_upload_begun_as_chunk_objects_finishes_that_way(app, learner):
+    from tests.unit.test_uploads_resumable import ObjectsOnly
+
+    store = _store(app)
+    app.extensions["pathmark.store"] = ObjectsOnly(store)
+    upload_id = _begin(learner).get_json()["id"]
+    _put(learner, upload_id, 0, DATA[:CHUNK])
+    # The store gains in-place assembly while the upload is open.
+    app.extensions["pathmark.store"] = store
+    _send(learner, upload_id, DATA)
+    done = _finish(learner, upload_id)
+    assert done.status_code == 200, done.get_data(as_text=True)
+    assert done.get_json()["artefact"]["sha256"] == hashlib.sha256(DATA).hexdigest()
+
+
+def test_a_second_finish_after_the_seal_is_told_to_wait(app, learner):
+    upload_id = _begin(learner).get_json()["id"]
+    _send(learner, upload_id)
+    _store(app).seal(f"uploads/{upload_id}/whole", f"uploads/{upload_id}/sealed")
+    again = _finish(learner, upload_id)
+    assert again.status_code == 409
+    assert again.get_json()["error"] == "busy"
