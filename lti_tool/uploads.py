@@ -17,11 +17,11 @@ import logging
 import secrets
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 
 from lti_tool import evidence, intake, media_duration
+from lti_tool import upload_assembly as assembly
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.evidence import Activity, EvidenceError
@@ -33,28 +33,6 @@ from lti_tool.storage import ArtefactStore, StorageBusy, assembles_in_place
 def _chunk_key(upload_id: str, offset: int) -> str:
     # A random tail: two requests racing for one offset never share an object.
     return f"uploads/{upload_id}/{offset:014d}-{secrets.token_hex(4)}"
-
-
-def _whole_key(upload_id: str) -> str:
-    """The one file a local store assembles the upload in."""
-    return f"uploads/{upload_id}/whole"
-
-
-def _sealed_key(upload_id: str) -> str:
-    return f"uploads/{upload_id}/sealed"
-
-
-def _in_place(upload: Upload, store: ArtefactStore) -> bool:
-    """Whether this upload is assembled in one file.
-
-    Decided per upload, so one begun as separate chunk objects (before a
-    store gained in-place assembly) still finishes the way it began.
-    """
-    if not assembles_in_place(store):
-        return False
-    if upload.chunks:
-        return upload.chunks[0].storage_key == _whole_key(upload.id)
-    return store.size(_whole_key(upload.id)) is not None
 
 
 def start(
@@ -99,7 +77,7 @@ def start(
     db.session.add(upload)
     db.session.flush()
     if assembles_in_place(store):
-        store.create_part_file(_whole_key(upload.id))
+        store.create_part_file(assembly.whole_key(upload.id))
     event(
         "evidence.upload_started",
         upload=upload.id,
@@ -154,10 +132,13 @@ def put_chunk(
             "out_of_order",
         )
     if offset < upload.received:
-        return _repeat(upload, offset, body, chunk_limit)
-    in_place = _in_place(upload, store)
+        return _repeat(upload, offset, body, store, chunk_limit)
+    in_place = assembly.in_place(upload, store)
+    # In place, under an announced digest, the chunk is not hashed on its
+    # own (see ``upload_assembly``): its recorded sha256 stays empty.
+    hashing = not (in_place and upload.expected_sha256)
     if in_place:
-        key = _whole_key(upload.id)
+        key = assembly.whole_key(upload.id)
         try:
             pending = store.write_part(key, offset)
         except StorageBusy:
@@ -178,7 +159,8 @@ def put_chunk(
                     "The upload is larger than announced. Nothing was kept.",
                     status=413,
                 )
-            digest.update(data)
+            if hashing:
+                digest.update(data)
             pending.write(data)
         if size == 0:
             raise IntakeRefused("empty_chunk", "An empty chunk was sent.")
@@ -203,7 +185,7 @@ def put_chunk(
             upload_id=upload.id,
             offset=offset,
             size=size,
-            sha256=digest.hexdigest(),
+            sha256=digest.hexdigest() if hashing else "",
             storage_key=key,
         )
     )
@@ -212,8 +194,23 @@ def put_chunk(
     return upload
 
 
+def _same_digest(stored: UploadChunk, body: Iterable[bytes], chunk_limit: int) -> bool:
+    digest = hashlib.sha256()
+    size = 0
+    for data in body:
+        size += len(data)
+        if size > chunk_limit:
+            return False
+        digest.update(data)
+    return stored.size == size and stored.sha256 == digest.hexdigest()
+
+
 def _repeat(
-    upload: Upload, offset: int, body: Iterable[bytes], chunk_limit: int
+    upload: Upload,
+    offset: int,
+    body: Iterable[bytes],
+    store: ArtefactStore,
+    chunk_limit: int,
 ) -> Upload:
     """A chunk sent again after a drop: same bytes are fine, others clash."""
     stored = db.session.scalar(
@@ -221,14 +218,13 @@ def _repeat(
             UploadChunk.upload_id == upload.id, UploadChunk.offset == offset
         )
     )
-    digest = hashlib.sha256()
-    size = 0
-    for data in body:
-        size += len(data)
-        if size > chunk_limit:
-            break
-        digest.update(data)
-    if stored is None or stored.size != size or stored.sha256 != digest.hexdigest():
+    if stored is None:
+        same = False
+    elif stored.sha256:
+        same = _same_digest(stored, body, chunk_limit)
+    else:
+        same = assembly.matches_stored(store, stored, body)
+    if not same:
         event("evidence.chunk_refused", upload=upload.id, reason="clash", offset=offset)
         raise _resume_from(
             upload,
@@ -241,51 +237,6 @@ def _repeat(
 def _stream_chunks(chunks: list[UploadChunk], store: ArtefactStore) -> Iterator[bytes]:
     for chunk in chunks:
         yield from store.read(chunk.storage_key)
-
-
-def _checked(pieces: Iterable[bytes], chunks: list[UploadChunk]) -> Iterator[bytes]:
-    """``pieces`` of an assembled upload, each chunk's region re-hashed.
-
-    A request that lost the race for an offset may have written other
-    bytes there before it learnt so; the winner's recorded digest tells.
-    """
-    bounds = iter(chunks)
-    current = next(bounds, None)
-    digest, filled = hashlib.sha256(), 0
-    for piece in pieces:
-        view = memoryview(piece)
-        while view and current is not None:
-            take = view[: current.size - filled]
-            digest.update(take)
-            filled += len(take)
-            view = view[len(take) :]
-            if filled == current.size:
-                if digest.hexdigest() != current.sha256:
-                    raise IntakeRefused(
-                        "chunk_clash",
-                        "Two different versions of one part arrived. Nothing "
-                        "was kept; please send the recording again.",
-                        status=409,
-                    )
-                current = next(bounds, None)
-                digest, filled = hashlib.sha256(), 0
-        yield piece
-
-
-def _assembled(upload: Upload, store: ArtefactStore) -> tuple[Iterable[bytes], Any]:
-    """The sealed upload as pieces, and the pending write that adopts it."""
-    try:
-        store.seal(_whole_key(upload.id), _sealed_key(upload.id))
-    except StorageBusy:
-        raise EvidenceError(
-            "busy", "A part is still arriving; finish again in a moment.", 409
-        ) from None
-    sealed = _sealed_key(upload.id)
-    pieces: Iterable[bytes] = store.read(sealed)
-    if upload.expected_sha256 is None:
-        # Without an announced digest, each chunk's own digest is the check.
-        pieces = _checked(pieces, sorted(upload.chunks, key=lambda c: c.offset))
-    return pieces, store.adopt(sealed)
 
 
 def finish(
@@ -309,8 +260,8 @@ def finish(
     submission = db.session.get(Submission, upload.submission_id)
     if submission.status != Submission.DRAFT:
         raise EvidenceError("submitted", "This attempt is already submitted.")
-    if _in_place(upload, store):
-        pieces, pending = _assembled(upload, store)
+    if assembly.in_place(upload, store):
+        pieces, pending = assembly.assembled(upload, store)
     else:
         chunks = sorted(upload.chunks, key=lambda c: c.offset)
         pieces, pending = _stream_chunks(chunks, store), None
@@ -353,8 +304,8 @@ def discard_chunks(upload: Upload, store: ArtefactStore) -> None:
         store.delete(chunk.storage_key)
         db.session.delete(chunk)
     if assembles_in_place(store):
-        store.delete(_whole_key(upload.id))
-        store.delete(_sealed_key(upload.id))
+        store.delete(assembly.whole_key(upload.id))
+        store.delete(assembly.sealed_key(upload.id))
     db.session.flush()
 
 

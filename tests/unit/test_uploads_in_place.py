@@ -183,3 +183,48 @@ def test_a_second_finish_after_the_seal_is_told_to_wait(app, learner):
     again = _finish(learner, upload_id)
     assert again.status_code == 409
     assert again.get_json()["error"] == "busy"
+
+
+def _chunk_digests(app, upload_id):
+    from lti_tool.models import UploadChunk
+
+    with app.app_context():
+        rows = db.session.scalars(
+            db.select(UploadChunk).where(UploadChunk.upload_id == upload_id)
+        ).all()
+        return [row.sha256 for row in rows]
+
+
+def test_chunks_are_hashed_only_without_an_announced_digest(app, learner):
+    announced = _begin(learner).get_json()["id"]
+    _put(learner, announced, 0, DATA[:CHUNK])
+    assert _chunk_digests(app, announced) == [""]
+    bare = _begin(learner, sha256=None).get_json()["id"]
+    _put(learner, bare, 0, DATA[:CHUNK])
+    assert _chunk_digests(app, bare) == [hashlib.sha256(DATA[:CHUNK]).hexdigest()]
+
+
+@pytest.mark.parametrize(
+    "again",
+    [DATA[: CHUNK - 1], DATA[: CHUNK + 1], DATA[1 : CHUNK + 1]],
+    ids=["shorter", "longer", "shifted"],
+)
+def test_a_repeat_is_compared_with_the_file(app, learner, again):
+    upload_id = _begin(learner).get_json()["id"]
+    _put(learner, upload_id, 0, DATA[:CHUNK])
+    _put(learner, upload_id, CHUNK, DATA[CHUNK : 2 * CHUNK])
+    same = _put(learner, upload_id, 0, DATA[:CHUNK])
+    assert same.status_code == 200
+    clash = _put(learner, upload_id, 0, again)
+    assert clash.status_code == 409
+    assert clash.get_json()["error"] == "chunk_clash"
+    assert clash.get_json()["received"] == 2 * CHUNK
+
+
+def test_a_repeat_while_finishing_is_told_the_upload_is_closed(app, learner):
+    upload_id = _begin(learner).get_json()["id"]
+    _send(learner, upload_id)
+    _store(app).seal(f"uploads/{upload_id}/whole", f"uploads/{upload_id}/sealed")
+    late = _put(learner, upload_id, 0, DATA[:CHUNK])
+    assert late.status_code == 409
+    assert late.get_json()["error"] == "upload_closed"
