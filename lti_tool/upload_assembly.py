@@ -13,6 +13,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 
+from sqlalchemy import select
+
+from lti_tool.db import db
 from lti_tool.evidence import EvidenceError
 from lti_tool.intake import IntakeRefused
 from lti_tool.models import Upload, UploadChunk
@@ -37,8 +40,14 @@ def in_place(upload: Upload, store: ArtefactStore) -> bool:
     """
     if not _store_can(store):
         return False
-    if upload.chunks:
-        return upload.chunks[0].storage_key == whole_key(upload.id)
+    # One row, not the upload's every chunk: this runs on each chunk.
+    first = db.session.scalar(
+        select(UploadChunk.storage_key)
+        .where(UploadChunk.upload_id == upload.id)
+        .limit(1)
+    )
+    if first is not None:
+        return first == whole_key(upload.id)
     return store.size(whole_key(upload.id)) is not None
 
 
