@@ -41,6 +41,12 @@ def verify_command(file: Path) -> None:
         sys.exit(1)
     click.echo(f"Signature: {signature['says']}")
     if not signature["valid"]:
+        if signature["key"] == "unknown":
+            # The operator's shell may name another keys folder than the server.
+            from lti_tool.services import services
+
+            folder = services().keyring.folder
+            click.echo(f"Keys read from {folder} (PATHMARK_KEYS_DIR).")
         click.echo("INVALID: the receipt cannot be trusted; nothing else was checked.")
         sys.exit(1)
     issuer = result["issuer"]

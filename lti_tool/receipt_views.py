@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from lti_tool import media
 from lti_tool.db import db
 from lti_tool.events import event
+from lti_tool.keys import KeyRingError
 from lti_tool.models import Artefact
 from lti_tool.receipts import ReceiptInvalid, check_stored, read_file_text, verify
 from lti_tool.services import services
@@ -44,7 +45,12 @@ def check_receipt(text: str, *, rehash: bool = False) -> dict:
     then are the receipt's digests Pathmark's own words.
     """
     try:
-        found = verify(read_file_text(text), services().keyring.published())
+        published = services().keyring.published()
+    except KeyRingError:
+        problem = "this Pathmark has no signing keys to check receipts with"
+        return {"valid": False, "problem": problem}
+    try:
+        found = verify(read_file_text(text), published)
     except ReceiptInvalid as exc:
         return {"valid": False, "problem": str(exc)}
     result: dict = {"signature": _signature_json(found)}

@@ -134,6 +134,8 @@ def test_a_key_past_its_grace_period_is_named_as_unpublished(app, receipt):
     ) in result.output
     assert "nothing else was checked" in result.output
     assert "artefact" not in result.output
+    folder = app.extensions["pathmark"].keyring.folder
+    assert f"Keys read from {folder} (PATHMARK_KEYS_DIR)." in result.output
 
 
 def test_a_receipt_from_another_key_store(app, receipt, tmp_path):
@@ -257,3 +259,12 @@ def test_the_public_page_never_reads_stored_bytes(app, receipt, monkeypatch):
 
     assert _cli(app, path).exit_code == 0
     assert len(reads) == 1
+
+
+def test_without_signing_keys_it_says_so(app, receipt):
+    path, jws = receipt
+    (app.extensions["pathmark"].keyring.folder / "keyring.json").unlink()
+    result = _cli(app, path)
+    assert result.exit_code == 1
+    assert "INVALID: this Pathmark has no signing keys" in result.output
+    assert _page_json(app, jws)["valid"] is False
