@@ -116,13 +116,14 @@ def test_chunks_then_finish_make_one_verified_artefact(app, learner):
         assert db.session.get(Upload, upload_id).status == "done"
 
 
-def test_repeated_chunk_is_harmless_and_a_clash_is_refused(app, learner):
+def test_repeated_chunk_is_harmless_and_a_clash_is_refused(app, learner, caplog):
     upload_id = _begin(learner).get_json()["id"]
     first = DATA[:CHUNK]
     assert _put(learner, upload_id, 0, first).get_json()["received"] == CHUNK
     again = _put(learner, upload_id, 0, first)
     assert again.status_code == 200 and again.get_json()["received"] == CHUNK
     clash = _put(learner, upload_id, 0, b"x" * CHUNK)
+    assert f"upload={upload_id} reason=clash" in caplog.text
     assert clash.status_code == 409
     assert clash.get_json() == {
         **clash.get_json(),
@@ -131,13 +132,18 @@ def test_repeated_chunk_is_harmless_and_a_clash_is_refused(app, learner):
     }
 
 
-def test_chunk_out_of_order_says_where_to_resume(app, learner):
+def test_chunk_out_of_order_says_where_to_resume(app, learner, caplog):
     upload_id = _begin(learner).get_json()["id"]
     _put(learner, upload_id, 0, DATA[:CHUNK])
     gap = _put(learner, upload_id, 2 * CHUNK, DATA[2 * CHUNK : 3 * CHUNK])
     assert gap.status_code == 409
     assert gap.get_json()["error"] == "out_of_order"
     assert gap.get_json()["received"] == CHUNK
+    assert f"event=evidence.chunk_refused upload={upload_id} reason=gap" in (
+        caplog.text
+    )
+    with app.app_context():
+        assert len(db.session.scalars(db.select(UploadChunk)).all()) == 1
 
 
 def test_dropped_connection_resumes_from_a_new_launch(app, platform, learner):
