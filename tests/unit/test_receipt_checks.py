@@ -268,3 +268,43 @@ def test_without_signing_keys_it_says_so(app, receipt):
     assert result.exit_code == 1
     assert "INVALID: this Pathmark has no signing keys" in result.output
     assert _page_json(app, jws)["valid"] is False
+
+
+def _signed_by_us(app, jws: str, **changes) -> str:
+    claims = {**jwt.decode(jws, options={"verify_signature": False}), **changes}
+    claims = {k: v for k, v in claims.items() if v is not None}
+    with app.app_context():
+        ring = app.extensions["pathmark"].keyring
+        return ring.sign(claims, headers={"typ": RECEIPT_TYPE})
+
+
+def test_our_key_over_a_receipt_without_its_time(app, receipt):
+    _, jws = receipt
+    data = _page_json(app, _signed_by_us(app, jws, iat=None))
+    assert data["valid"] is False
+    kid = _current_kid(app)
+    assert data["signature"]["says"].startswith(
+        f"does not hold: key {kid} matches, but the receipt is not well formed"
+    )
+
+
+def test_our_key_over_something_else_than_a_submission(app, receipt):
+    _, jws = receipt
+    data = _page_json(app, _signed_by_us(app, jws, receipt_for="award"))
+    assert data == {"valid": False, "problem": "the text is not a submission receipt"}
+
+
+def test_media_removed_by_retention(app, receipt):
+    from lti_tool.db import utcnow
+
+    path, jws = receipt
+    with app.app_context():
+        row = db.session.scalars(db.select(Artefact)).one()
+        row.media_expired_at = utcnow()
+        db.session.commit()
+    result = _cli(app, path)
+    assert result.exit_code == 2
+    assert (
+        "media removed by the retention rule; the recorded fingerprint still "
+        "equals the receipt's"
+    ) in result.output
