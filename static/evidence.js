@@ -292,6 +292,16 @@
     return next(0);
   }
 
+  // A late copy of a chunk may still be arriving: the server says "busy".
+  function finishUpload(upload, type, tries) {
+    return send("POST", uploadUrl(upload.id, "/finish"), JSON.stringify({ type: type }),
+      "application/json").catch(function (err) {
+        if (err.error !== "busy" || ++tries > 5) { throw err; }
+        return new Promise(function (r) { window.setTimeout(r, 1000 * tries); })
+          .then(function () { return finishUpload(upload, type, tries); });
+      });
+  }
+
   keepBtn.addEventListener("click", function () {
     if (!take) { return; }
     keepBtn.disabled = true;
@@ -305,8 +315,7 @@
       }), "application/json");
     }).then(function (upload) {
       return sendChunks(upload, take.blob, 0).then(function () {
-        return send("POST", uploadUrl(upload.id, "/finish"), JSON.stringify({ type: take.type }),
-          "application/json");
+        return finishUpload(upload, take.type, 0);
       });
     }).then(function () {
       say("Your take is saved. Reloading…");
