@@ -63,15 +63,18 @@ class _PartWrite:
             self._fd = os.open(path, os.O_WRONLY)
         except FileNotFoundError:
             raise StorageBusy("the upload was sealed or removed") from None
-        fcntl.flock(self._fd, fcntl.LOCK_SH)
         try:
-            current = os.stat(path).st_ino
-        except FileNotFoundError:
-            current = None
-        if current != os.fstat(self._fd).st_ino:
-            # Sealed between our open and our lock: the file is not ours.
+            fcntl.flock(self._fd, fcntl.LOCK_SH)
+            try:
+                current = os.stat(path).st_ino
+            except FileNotFoundError:
+                current = None
+            if current != os.fstat(self._fd).st_ino:
+                # Sealed between our open and our lock: the file is not ours.
+                raise StorageBusy("the upload was sealed")
+        except BaseException:
             os.close(self._fd)
-            raise StorageBusy("the upload was sealed")
+            raise
         self._at = offset
         self._open = True
 
