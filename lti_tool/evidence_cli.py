@@ -23,25 +23,50 @@ def receipts() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def verify_command(file: Path) -> None:
-    """Check FILE's signature and whether the stored evidence still matches.
+    """Check FILE: signature and key, issuer, and each artefact's stored bytes.
 
-    Exits 0 when both hold, 1 when the receipt is not valid, 2 when it is
-    valid but some stored evidence differs or is missing.
+    The stored bytes are read and hashed again. Exits 0 when everything
+    holds, 1 when the receipt is not valid here (not a receipt, signature
+    does not hold, or another issuer), 2 when it is valid but some stored
+    evidence differs or is missing.
     """
     from lti_tool.receipt_views import check_receipt
 
-    result = check_receipt(file.read_text(encoding="utf-8", errors="replace"))
-    if not result["valid"]:
+    result = check_receipt(
+        file.read_text(encoding="utf-8", errors="replace"), rehash=True
+    )
+    signature = result.get("signature")
+    if signature is None:
         click.echo(f"INVALID: {result['problem']}")
         sys.exit(1)
-    claims = result["claims"]
-    sub = claims["submission"]
+    click.echo(f"Signature: {signature['says']}")
+    if not signature["valid"]:
+        if signature["key"] == "unknown":
+            # The operator's shell may name another keys folder than the server.
+            from lti_tool.services import services
+
+            folder = services().keyring.folder
+            click.echo(f"Keys read from {folder} (PATHMARK_KEYS_DIR).")
+        click.echo("INVALID: the receipt cannot be trusted; nothing else was checked.")
+        sys.exit(1)
+    issuer = result["issuer"]
+    if issuer["matches"]:
+        click.echo(f"Issuer: this Pathmark ({issuer['this']})")
+    else:
+        click.echo(
+            f"Issuer: DIFFERS: the receipt names {issuer['receipt']}, "
+            f"this Pathmark is {issuer['this']}"
+        )
+    sub = result["claims"]["submission"]
     click.echo(
-        f"Signature valid: submission {sub['id']} attempt {sub['attempt']}, "
+        f"Submission {sub['id']} attempt {sub['attempt']}, "
         f"submitted {sub['submitted_at']}{' (late)' if sub['late'] else ''}"
     )
     for item in result["artefacts"]:
-        click.echo(f"  {item['id']}: {item['status']}")
+        click.echo(f"  artefact {item['id']}: {item['says']}")
+    if not result["valid"]:
+        click.echo(f"INVALID: {result['problem']}.")
+        sys.exit(1)
     if not result["all_match"]:
         click.echo("Some stored evidence no longer matches the receipt.")
         sys.exit(2)

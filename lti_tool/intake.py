@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from lti_tool import sniff, truncation
-from lti_tool.storage import ArtefactStore, content_key
+from lti_tool.storage import ArtefactStore, PendingWrite, content_key
 
 READ_SIZE = 1024 * 1024
 
@@ -94,12 +94,15 @@ def receive(
     declared_type: str = "",
     expected_size: int | None = None,
     expected_sha256: str | None = None,
+    pending: PendingWrite | None = None,
 ) -> Received:
     """Stream ``chunks`` into ``store``; refuse with ``IntakeRefused``.
 
     ``expected_size`` is what the sender announced (Content-Length or the
     size given when a resumable upload started); fewer bytes mean the
     transfer was cut. ``expected_sha256`` is checked before commit.
+    ``pending`` replaces ``store.begin()`` when the bytes are stored
+    already (an upload assembled in place): then they are only read.
     """
     if expected_size is not None and expected_size > limit:
         raise too_big(limit)
@@ -108,7 +111,8 @@ def receive(
     follower = truncation.Follower()
     sniffed: sniff.Sniffed | None = None
     size = 0
-    pending = store.begin()
+    stored = pending is not None
+    pending = pending or store.begin()
     try:
         for data in chunks:
             size += len(data)
@@ -121,7 +125,8 @@ def receive(
                 # Refuse a wrong type early, before the rest is sent.
                 sniffed = sniff.sniff_head(bytes(window.head))
                 sniff.accept(sniffed, allowed, declared_type)
-            pending.write(data)
+            if not stored:
+                pending.write(data)
         if expected_size is not None and size != expected_size:
             raise IntakeRefused(
                 "truncated",

@@ -284,6 +284,18 @@ class _Forward:
         self._at += n
         return data
 
+    def peek(self, n: int) -> bytes:
+        """Up to ``n`` bytes ahead, fewer only at the end; none are used up."""
+        while len(self._buffer) - self._at < n:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            if self._at:
+                del self._buffer[: self._at]
+                self._at = 0
+            self._buffer += chunk
+        return bytes(self._buffer[self._at : self._at + n])
+
     def skip(self, n: int) -> bool:
         held = len(self._buffer) - self._at
         if n <= held:
@@ -302,29 +314,31 @@ class _Forward:
 
 def _vint(first: int) -> int:
     """The length in bytes of the EBML variable-size integer ``first`` opens."""
-    for length in range(1, 9):
-        if first & (0x80 >> (length - 1)):
-            return length
-    raise ValueError("not an EBML number")
+    if not first:
+        raise ValueError("not an EBML number")
+    return 9 - first.bit_length()
 
 
 def _element(stream: _Forward) -> tuple[int, int | None] | None:
-    """The next element's id and size (``None``: unknown size)."""
-    first = stream.take(1)
-    if first is None:
+    """The next element's id and size (``None``: unknown size).
+
+    The header is read in one look of up to 16 bytes (an id and a size of
+    at most 8 each): one call per element instead of four, as a long take
+    has a block every few kilobytes.
+    """
+    head = stream.peek(16)
+    if not head:
         return None
-    rest = stream.take(_vint(first[0]) - 1)
-    if rest is None:
+    id_length = _vint(head[0])
+    if len(head) <= id_length:
         return None
-    element_id = int.from_bytes(first + rest, "big")
-    first = stream.take(1)
-    if first is None:
+    length = _vint(head[id_length])
+    end = id_length + length
+    if len(head) < end:
         return None
-    length = _vint(first[0])
-    rest = stream.take(length - 1)
-    if rest is None:
-        return None
-    value = int.from_bytes(first + rest, "big") & ((1 << (7 * length)) - 1)
+    stream.skip(end)
+    element_id = int.from_bytes(head[:id_length], "big")
+    value = int.from_bytes(head[id_length:end], "big") & ((1 << (7 * length)) - 1)
     return element_id, None if value == (1 << (7 * length)) - 1 else value
 
 

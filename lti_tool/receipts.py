@@ -16,12 +16,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import jwt
 from jwt import PyJWK
 
-from lti_tool.keys import ALGORITHM, KeyRing
+from lti_tool.keys import ALGORITHM, KeyRing, ToolKey
 from lti_tool.models import Artefact, Submission
 from lti_tool.storage import ArtefactStore
 
@@ -88,79 +89,163 @@ def read_file_text(text: str) -> str:
     return text.strip()
 
 
-def verify(token: str, jwks: dict[str, Any], issuer: str | None = None) -> dict:
-    """The receipt's claims if the signature holds under one of ``jwks``."""
+@dataclass(frozen=True)
+class Signature:
+    """What the signature check found, said for the reader.
+
+    ``key`` is ``"current"``, ``"retired"`` (still published) or
+    ``"unknown"``; ``claims`` is set only when the signature holds.
+    """
+
+    kid: str | None
+    key: str
+    claims: dict[str, Any] | None = None
+    problem: str | None = None
+    retired_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.claims is not None
+
+    def describe(self) -> str:
+        if not self.ok:
+            return f"does not hold: {self.problem}"
+        if self.key == "retired":
+            when = self.retired_at.date().isoformat() if self.retired_at else "?"
+            return f"valid, key {self.kid} (retired {when}, still published)"
+        return f"valid, key {self.kid} (the current key)"
+
+
+def _header(token: str) -> dict[str, Any]:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError:
         raise ReceiptInvalid("the text is not a signed receipt") from None
     if header.get("typ") != RECEIPT_TYPE or header.get("alg") != ALGORITHM:
         raise ReceiptInvalid("the text is not a Pathmark receipt")
-    matching = [k for k in jwks.get("keys", []) if k.get("kid") == header.get("kid")]
-    if not matching:
-        raise ReceiptInvalid("it was signed with a key this Pathmark does not publish")
+    return header
+
+
+def verify(token: str, published: Iterable[ToolKey]) -> Signature:
+    """Check ``token`` against the keys this Pathmark publishes.
+
+    ``published`` is the key ring's current key and the retired keys still
+    in their grace period (``KeyRing.published()``), the same set as
+    ``/lti/jwks``. Raises ``ReceiptInvalid`` only when the text is not a
+    Pathmark receipt at all; a bad signature is a ``Signature`` that is
+    not ``ok``. The issuer is left to the caller: it is a separate finding.
+    """
+    header = _header(token)
+    kid = header.get("kid")
+    key = next((k for k in published if k.kid == kid), None)
+    if key is None:
+        return Signature(
+            kid,
+            "unknown",
+            problem=(
+                f"it was signed with key {kid}, which this Pathmark does not "
+                "publish (another installation's key, or one retired past its "
+                "grace period)"
+            ),
+        )
+    state = "current" if key.current else "retired"
     try:
         claims = jwt.decode(
             token,
-            PyJWK(matching[0]).key,
+            PyJWK(key.public_jwk()).key,
             algorithms=[ALGORITHM],
             options={"require": ["iss", "iat"], "verify_aud": False},
-            issuer=issuer,
         )
+    except jwt.InvalidSignatureError:
+        problem = f"the content was changed after key {kid} signed it"
+        return Signature(kid, state, problem=problem, retired_at=key.retired_at)
     except jwt.InvalidTokenError as exc:
-        raise ReceiptInvalid(f"the signature does not hold ({exc})") from None
+        problem = f"key {kid} matches, but the receipt is not well formed ({exc})"
+        return Signature(kid, state, problem=problem, retired_at=key.retired_at)
     if claims.get("receipt_for") != "submission":
         raise ReceiptInvalid("the text is not a submission receipt")
-    return claims
+    return Signature(kid, state, claims=claims, retired_at=key.retired_at)
+
+
+STATUS_TEXT = {
+    "matches": "stored bytes re-read now: same SHA-256 as the receipt",
+    "recorded": (
+        "the fingerprint recorded on arrival equals the receipt's and the "
+        "stored file has its size (bytes not re-read here)"
+    ),
+    "differs": "stored bytes DIFFER from the receipt",
+    "record_differs": (
+        "the fingerprint or size Pathmark recorded on arrival is not the receipt's"
+    ),
+    "missing": "missing: Pathmark holds no such artefact or no stored bytes",
+    "expired": (
+        "media removed by the retention rule; the recorded fingerprint "
+        "still equals the receipt's"
+    ),
+}
+GOOD = {"matches", "recorded"}
 
 
 @dataclass(frozen=True)
 class ArtefactCheck:
     artefact_id: str
-    status: str  # "matches", "differs", "missing", "expired"
+    status: str  # a key of STATUS_TEXT
 
     @property
     def ok(self) -> bool:
-        return self.status == "matches"
+        return self.status in GOOD
+
+    @property
+    def sentence(self) -> str:
+        return STATUS_TEXT[self.status]
 
 
-def _stored_digest(store: ArtefactStore, key: str) -> str | None:
-    if store.size(key) is None:
-        return None
+def _stored_digest(store: ArtefactStore, key: str) -> str:
     digest = hashlib.sha256()
     for data in store.read(key):
         digest.update(data)
     return digest.hexdigest()
 
 
+def _check_one(
+    item: dict, row: Artefact | None, store: ArtefactStore, rehash: bool
+) -> str:
+    if row is None:
+        return "missing"
+    if row.sha256 != item.get("sha256") or row.size != item.get("size"):
+        return "record_differs"
+    if row.media_expired_at is not None:
+        return "expired"
+    size = store.size(row.storage_key)
+    if size is None:
+        return "missing"
+    if size != row.size:
+        return "differs"
+    if not rehash:
+        return "recorded"
+    same = _stored_digest(store, row.storage_key) == row.sha256
+    return "matches" if same else "differs"
+
+
 def check_stored(
     claims: dict[str, Any],
     rows: Iterable[Artefact],
     store: ArtefactStore,
+    *,
+    rehash: bool,
 ) -> list[ArtefactCheck]:
-    """Whether each artefact the receipt names still hashes the same.
+    """Whether each artefact the receipt names is still what it states.
 
-    Media removed by the retention rule is reported as "expired" when its
-    kept digest still equals the receipt's.
+    Every check compares the receipt with the digest and size recorded on
+    arrival and looks up the stored object's size, which costs one lookup
+    per artefact. Only with ``rehash`` are the stored bytes read and hashed
+    again, which costs their whole size.
     """
     by_id = {row.id: row for row in rows}
-    results = []
-    for item in claims.get("artefacts", []):
-        row = by_id.get(item.get("id"))
-        if row is None:
-            results.append(ArtefactCheck(str(item.get("id")), "missing"))
-            continue
-        if row.sha256 != item.get("sha256") or row.size != item.get("size"):
-            results.append(ArtefactCheck(row.id, "differs"))
-            continue
-        if row.media_expired_at is not None:
-            results.append(ArtefactCheck(row.id, "expired"))
-            continue
-        found = _stored_digest(store, row.storage_key)
-        status = (
-            "missing"
-            if found is None
-            else ("matches" if found == item.get("sha256") else "differs")
+    return [
+        ArtefactCheck(
+            str(item.get("id")),
+            _check_one(item, by_id.get(item.get("id")), store, rehash),
         )
-        results.append(ArtefactCheck(row.id, status))
-    return results
+        for item in claims.get("artefacts", [])
+    ]

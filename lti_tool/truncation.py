@@ -35,7 +35,8 @@ def _vint(data: bytes, at: int, widest: int) -> tuple[int, int] | str:
     if at >= len(data):
         return _MORE
     first = data[at]
-    length = next((n for n in range(1, 9) if first & (0x80 >> (n - 1))), 0)
+    # The marker bit's place gives the length: 0x80 is 1 byte, 0x01 is 8.
+    length = 9 - first.bit_length() if first else 0
     if not length or length > widest:
         return _LOST
     if len(data) < at + length:
@@ -135,6 +136,12 @@ class Follower:
         self._seen = end
         while self._walking and self._next + len(self._header) < end:
             at = self._next + len(self._header) - start
+            if not self._header and at + self._widest <= len(data):
+                # The whole header is in this chunk: parse it where it is.
+                found = self._parse(data[at : at + self._widest])
+                if isinstance(found, tuple):
+                    self._next += found[0] + found[1]
+                    continue
             self._header += data[at : at + self._widest - len(self._header)]
             found = self._parse(bytes(self._header))
             if found == _MORE:

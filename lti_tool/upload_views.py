@@ -120,6 +120,7 @@ def begin(launch_id: str):
         caption=str(data.get("caption", "")),
         ticket=ticket if isinstance(ticket, str) else None,
         rules=_rules(),
+        store=media.store(),
     )
     db.session.commit()
     response = _state(upload)

@@ -21,13 +21,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from lti_tool import evidence, intake, media_duration, recording_tickets
+from lti_tool import upload_assembly as assembly
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.evidence import Activity, EvidenceError
 from lti_tool.intake import IntakeRefused
 from lti_tool.models import Artefact, Launch, Submission, Upload, UploadChunk
 from lti_tool.recording_tickets import TicketRules
-from lti_tool.storage import ArtefactStore
+from lti_tool.storage import ArtefactStore, StorageBusy, assembles_in_place
 
 
 def _chunk_key(upload_id: str, offset: int) -> str:
@@ -49,6 +50,7 @@ def start(
     caption: str = "",
     ticket: str | None = None,
     rules: TicketRules | None = None,
+    store: ArtefactStore,
 ) -> Upload:
     """Open an upload; a recording is "recorded" only with a fitting ticket."""
     if kind not in {"recording", "upload"} or kind not in activity.requirements.kinds:
@@ -83,6 +85,8 @@ def start(
         upload.capture_mode = recording_tickets.redeem(
             ticket, upload, submission, rules
         )
+    if assembles_in_place(store):
+        store.create_part_file(assembly.whole_key(upload.id))
     event(
         "evidence.upload_started",
         upload=upload.id,
@@ -153,10 +157,24 @@ def put_chunk(
             "out_of_order",
         )
     if offset < upload.received:
-        return _repeat(upload, offset, body, chunk_limit)
+        return _repeat(upload, offset, body, store, chunk_limit)
+    in_place = assembly.in_place(upload, store)
+    # In place, under an announced digest, the chunk is not hashed on its
+    # own (see ``upload_assembly``): its recorded sha256 stays empty.
+    hashing = not (in_place and upload.expected_sha256)
+    if in_place:
+        key = assembly.whole_key(upload.id)
+        try:
+            pending = store.write_part(key, offset)
+        except StorageBusy:
+            raise EvidenceError(
+                "upload_closed", "This upload is already finished."
+            ) from None
+    else:
+        key = _chunk_key(upload.id, offset)
+        pending = store.begin()
     digest = hashlib.sha256()
     size = 0
-    pending = store.begin()
     try:
         for data in body:
             size += len(data)
@@ -166,11 +184,11 @@ def put_chunk(
                     "The upload is larger than announced. Nothing was kept.",
                     status=413,
                 )
-            digest.update(data)
+            if hashing:
+                digest.update(data)
             pending.write(data)
         if size == 0:
             raise IntakeRefused("empty_chunk", "An empty chunk was sent.")
-        key = _chunk_key(upload.id, offset)
         pending.commit(key)
     except BaseException:
         pending.abort()
@@ -183,7 +201,8 @@ def put_chunk(
         .execution_options(synchronize_session=False)
     )
     if moved.rowcount != 1:
-        store.delete(key)
+        if not in_place:
+            store.delete(key)
         db.session.refresh(upload)
         raise _resume_from(upload, "Another chunk arrived first.", "out_of_order")
     db.session.add(
@@ -191,7 +210,7 @@ def put_chunk(
             upload_id=upload.id,
             offset=offset,
             size=size,
-            sha256=digest.hexdigest(),
+            sha256=digest.hexdigest() if hashing else "",
             storage_key=key,
         )
     )
@@ -200,8 +219,23 @@ def put_chunk(
     return upload
 
 
+def _same_digest(stored: UploadChunk, body: Iterable[bytes], chunk_limit: int) -> bool:
+    digest = hashlib.sha256()
+    size = 0
+    for data in body:
+        size += len(data)
+        if size > chunk_limit:
+            return False
+        digest.update(data)
+    return stored.size == size and stored.sha256 == digest.hexdigest()
+
+
 def _repeat(
-    upload: Upload, offset: int, body: Iterable[bytes], chunk_limit: int
+    upload: Upload,
+    offset: int,
+    body: Iterable[bytes],
+    store: ArtefactStore,
+    chunk_limit: int,
 ) -> Upload:
     """A chunk sent again after a drop: same bytes are fine, others clash."""
     stored = db.session.scalar(
@@ -209,14 +243,13 @@ def _repeat(
             UploadChunk.upload_id == upload.id, UploadChunk.offset == offset
         )
     )
-    digest = hashlib.sha256()
-    size = 0
-    for data in body:
-        size += len(data)
-        if size > chunk_limit:
-            break
-        digest.update(data)
-    if stored is None or stored.size != size or stored.sha256 != digest.hexdigest():
+    if stored is None:
+        same = False
+    elif stored.sha256:
+        same = _same_digest(stored, body, chunk_limit)
+    else:
+        same = assembly.matches_stored(store, stored, body)
+    if not same:
         event("evidence.chunk_refused", upload=upload.id, reason="clash", offset=offset)
         raise _resume_from(
             upload,
@@ -253,11 +286,16 @@ def finish(
     submission = db.session.get(Submission, upload.submission_id)
     if submission.status != Submission.DRAFT:
         raise EvidenceError("submitted", "This attempt is already submitted.")
-    chunks = sorted(upload.chunks, key=lambda c: c.offset)
+    if assembly.in_place(upload, store):
+        pieces, pending = assembly.assembled(upload, store)
+    else:
+        chunks = sorted(upload.chunks, key=lambda c: c.offset)
+        pieces, pending = _stream_chunks(chunks, store), None
     try:
         received = intake.receive(
-            _stream_chunks(chunks, store),
+            pieces,
             store,
+            pending=pending,
             limit=limit,
             allowed=activity.allowed_types(upload.kind),
             declared_type=declared_type,
@@ -296,6 +334,9 @@ def discard_chunks(upload: Upload, store: ArtefactStore) -> None:
     for chunk in list(upload.chunks):
         store.delete(chunk.storage_key)
         db.session.delete(chunk)
+    if assembles_in_place(store):
+        store.delete(assembly.whole_key(upload.id))
+        store.delete(assembly.sealed_key(upload.id))
     db.session.flush()
 
 

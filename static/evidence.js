@@ -367,8 +367,7 @@
     return begun.then(function (upload) {
       if (upload.status === "done") { return null; }
       return sendChunks(upload, kept.blob, 0).then(function () {
-        return send("POST", uploadUrl(upload.id, "/finish"),
-          JSON.stringify({ type: kept.type }), "application/json");
+        return finishUpload(upload, kept.type, 0);
       });
     }).then(function () { return keptTakes.forget(); });
   }
@@ -404,6 +403,16 @@
         });
       });
     });
+  }
+
+  // A late copy of a chunk may still be arriving: the server says "busy".
+  function finishUpload(upload, type, tries) {
+    return send("POST", uploadUrl(upload.id, "/finish"), JSON.stringify({ type: type }),
+      "application/json").catch(function (err) {
+        if (err.error !== "busy" || ++tries > 5) { throw err; }
+        return new Promise(function (r) { window.setTimeout(r, 1000 * tries); })
+          .then(function () { return finishUpload(upload, type, tries); });
+      });
   }
 
   keepBtn.addEventListener("click", function () {

@@ -48,6 +48,15 @@ class StorageError(RuntimeError):
     """The artefact store cannot be reached or refused an operation."""
 
 
+class StorageBusy(StorageError):
+    """An upload file is being written or was sealed; try again later."""
+
+
+def assembles_in_place(store: ArtefactStore) -> bool:
+    """Whether ``store`` writes resumable uploads into one file (local)."""
+    return hasattr(store, "write_part")
+
+
 def build_store(config: Mapping[str, Any], instance_path: str) -> ArtefactStore:
     """The store the settings name: ``local`` (default) or ``s3``."""
     kind = config["STORAGE"]

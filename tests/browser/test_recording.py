@@ -240,4 +240,40 @@ def test_a_take_survives_a_session_that_ends_mid_upload(
         assert (upload.status, upload.artefact_id) == ("done", artefact.id)
         result = check_receipt(receipt)
     assert result["valid"] and result["all_match"], result
+
+
+def test_a_finish_answered_busy_is_tried_again(app, platform, server, browser):
+    """A late copy of a chunk can hold the upload for a moment; the page waits."""
+    place_credential(
+        app, kinds=["recording"], media_types=["audio/webm"], min_seconds=1, takes=2
+    )
+    learner = launch(app, platform)
+    context = browser.new_context()
+    page = context.new_page()
+    finishes = []
+
+    def busy_once(route):
+        finishes.append(route.request.url)
+        if len(finishes) == 1:
+            route.fulfill(
+                status=409,
+                content_type="application/json",
+                body='{"error": "busy", "message": "A part is still arriving."}',
+            )
+        else:
+            route.continue_()
+
+    page.route("**/finish?*", busy_once)
+    page.goto(f"{server}/activity/{learner.launch_id}?lt={learner.token}")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Start recording").click()
+    page.wait_for_timeout(1500)
+    page.get_by_role("button", name="Stop").click()
+    keep = page.get_by_role("button", name="Keep this take")
+    keep.and_(page.locator(":enabled")).wait_for()
+    keep.click()
+    page.locator(".pieces li").first.wait_for(timeout=20_000)
+    assert len(finishes) == 2
+    with app.app_context():
+        assert len(db.session.scalars(db.select(Artefact)).all()) == 1
     context.close()

@@ -9,6 +9,7 @@ import pytest
 from lti_tool.db import db
 from lti_tool.models import Artefact
 from tests import media_samples as media
+from tests import recording_samples as rec
 from tests.evidence_helpers import counts, launch, place_credential, stored_files
 
 
@@ -78,6 +79,7 @@ def test_form_upload_without_script_redirects_back(app, learner):
         (b"MZ" + bytes(9000), "audio/webm", 415, "executable"),
         (media.png() + media.zip_tail(), "audio/webm", 415, "wrong_type"),
         (media.webm()[:300] + b"%PDF-1.5" + bytes(200), "audio/webm", 415, "polyglot"),
+        (rec.webm(20.0)[:-300], "audio/webm", 400, "truncated"),
     ],
 )
 def test_refused_files_leave_nothing(app, learner, data, content_type, status, code):

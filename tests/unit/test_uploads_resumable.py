@@ -9,8 +9,9 @@ import pytest
 
 from lti_tool import uploads
 from lti_tool.db import db, utcnow
-from lti_tool.models import Upload, UploadChunk
+from lti_tool.models import Artefact, Submission, Upload, UploadChunk
 from tests import media_samples as media
+from tests import recording_samples as rec
 from tests.evidence_helpers import (
     JSON_HEADERS,
     counts,
@@ -23,13 +24,42 @@ CHUNK = 16_384
 DATA = media.webm(50_000)
 
 
-@pytest.fixture
-def learner(app, platform):
+class ObjectsOnly:
+    """The local store without in-place assembly, as an S3 bucket behaves:
+    each chunk its own object, copied into the artefact on finish."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.root = inner.root
+
+    def begin(self):
+        return self.inner.begin()
+
+    def read(self, key, start=0, end=None):
+        return self.inner.read(key, start, end)
+
+    def size(self, key):
+        return self.inner.size(key)
+
+    def delete(self, key):
+        self.inner.delete(key)
+
+
+@pytest.fixture(params=["in_place", "objects"])
+def learner(request, app, platform):
+    if request.param == "objects":
+        store = app.extensions["pathmark.store"]
+        app.extensions["pathmark.store"] = ObjectsOnly(store)
     app.config["UPLOAD_CHUNK_BYTES"] = CHUNK
     place_credential(app, max_bytes=200_000)
     session = launch(app, platform)
     session.submission = session.start()
     return session
+
+
+def artefact_files(app) -> list:
+    """Stored artefacts, leaving out the files open uploads are built in."""
+    return [p for p in stored_files(app) if "uploads" not in p.parts]
 
 
 def _begin(s, data=DATA, **extra):
@@ -86,13 +116,14 @@ def test_chunks_then_finish_make_one_verified_artefact(app, learner):
         assert db.session.get(Upload, upload_id).status == "done"
 
 
-def test_repeated_chunk_is_harmless_and_a_clash_is_refused(app, learner):
+def test_repeated_chunk_is_harmless_and_a_clash_is_refused(app, learner, caplog):
     upload_id = _begin(learner).get_json()["id"]
     first = DATA[:CHUNK]
     assert _put(learner, upload_id, 0, first).get_json()["received"] == CHUNK
     again = _put(learner, upload_id, 0, first)
     assert again.status_code == 200 and again.get_json()["received"] == CHUNK
     clash = _put(learner, upload_id, 0, b"x" * CHUNK)
+    assert f"upload={upload_id} reason=clash" in caplog.text
     assert clash.status_code == 409
     assert clash.get_json() == {
         **clash.get_json(),
@@ -101,13 +132,18 @@ def test_repeated_chunk_is_harmless_and_a_clash_is_refused(app, learner):
     }
 
 
-def test_chunk_out_of_order_says_where_to_resume(app, learner):
+def test_chunk_out_of_order_says_where_to_resume(app, learner, caplog):
     upload_id = _begin(learner).get_json()["id"]
     _put(learner, upload_id, 0, DATA[:CHUNK])
     gap = _put(learner, upload_id, 2 * CHUNK, DATA[2 * CHUNK : 3 * CHUNK])
     assert gap.status_code == 409
     assert gap.get_json()["error"] == "out_of_order"
     assert gap.get_json()["received"] == CHUNK
+    assert f"event=evidence.chunk_refused upload={upload_id} reason=gap" in (
+        caplog.text
+    )
+    with app.app_context():
+        assert len(db.session.scalars(db.select(UploadChunk)).all()) == 1
 
 
 def test_dropped_connection_resumes_from_a_new_launch(app, platform, learner):
@@ -153,12 +189,79 @@ def test_digest_mismatch_keeps_no_artefact_and_no_chunks(app, learner):
     assert _put(learner, upload_id, 0, DATA[:CHUNK]).status_code == 409
 
 
-def test_truncated_recording_type_check_on_finish(app, learner):
-    exe = b"MZ" + bytes(40_000)
-    upload_id = _begin(learner, data=exe).get_json()["id"]
-    _send_all(learner, upload_id, exe)
+def _draft_untouched(app, learner) -> None:
+    """The refusal left no artefact, no chunk and a draft as it was."""
+    assert artefact_files(app) == []
+    with app.app_context():
+        assert db.session.scalars(db.select(Artefact)).all() == []
+        assert db.session.scalars(db.select(UploadChunk)).all() == []
+        submission = db.session.get(Submission, learner.submission)
+        assert submission.status == "draft"
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code"),
+    [
+        (b"MZ" + bytes(40_000), 415, "executable"),
+        (media.pdf() + bytes(40_000), 415, "wrong_type"),
+        (media.webm()[:300] + b"%PDF-1.5" + bytes(40_000), 415, "polyglot"),
+        (rec.webm(40.0)[:-300], 400, "truncated"),
+    ],
+    ids=["renamed-executable", "wrong-type", "polyglot", "truncated-recording"],
+)
+def test_bad_content_is_refused_on_finish(app, learner, caplog, data, status, code):
+    upload_id = _begin(learner, data=data).get_json()["id"]
+    _send_all(learner, upload_id, data)
     refused = _finish(learner, upload_id)
-    assert refused.status_code == 415
+    assert refused.status_code == status
+    assert refused.get_json()["error"] == code
+    assert refused.get_json()["message"]
+    _draft_untouched(app, learner)
+    with app.app_context():
+        assert db.session.get(Upload, upload_id).failure == code
+    assert f"reason={code}" in caplog.text
+    # The upload is over: resending does not revive it.
+    assert _put(learner, upload_id, 0, data[:CHUNK]).status_code == 409
+
+
+def test_an_empty_chunk_is_refused(app, learner):
+    upload_id = _begin(learner).get_json()["id"]
+    empty = _put(learner, upload_id, 0, b"")
+    assert empty.status_code == 400
+    assert empty.get_json()["error"] == "empty_chunk"
+    state = learner.client.get(
+        learner.url(f"uploads/{upload_id}"), headers=JSON_HEADERS
+    )
+    assert state.get_json()["received"] == 0
+    _draft_untouched(app, learner)
+
+
+def test_a_chunk_over_the_chunk_size_is_refused(app, learner):
+    upload_id = _begin(learner).get_json()["id"]
+    big = _put(learner, upload_id, 0, DATA[: CHUNK + 1])
+    assert big.status_code == 413
+    assert big.get_json()["error"] == "chunk_too_large"
+    _draft_untouched(app, learner)
+    # The right size at the same offset is then taken.
+    assert _put(learner, upload_id, 0, DATA[:CHUNK]).status_code == 200
+
+
+def test_an_upload_cannot_start_on_another_learners_draft(app, platform, learner):
+    other = launch(app, platform, sub="user-2")
+    other.submission = learner.submission
+    refused = _begin(other)
+    assert refused.status_code == 404
+    with app.app_context():
+        assert db.session.scalars(db.select(Upload)).all() == []
+    _draft_untouched(app, learner)
+
+
+def test_a_zero_byte_announcement_keeps_nothing(app, learner):
+    refused = _begin(learner, data=b"")
+    assert refused.status_code == 400
+    assert refused.get_json()["error"] == "empty"
+    with app.app_context():
+        assert db.session.scalars(db.select(Upload)).all() == []
     assert stored_files(app) == []
 
 
@@ -166,7 +269,11 @@ def test_chunk_larger_than_announced_or_allowed(app, learner):
     upload_id = _begin(learner, data=DATA[:1000]).get_json()["id"]
     too_much = _put(learner, upload_id, 0, DATA[:2000])
     assert too_much.status_code == 413
-    assert stored_files(app) == []
+    assert artefact_files(app) == []
+    state = learner.client.get(
+        learner.url(f"uploads/{upload_id}"), headers=JSON_HEADERS
+    )
+    assert state.get_json()["received"] == 0
 
 
 @pytest.mark.parametrize(
