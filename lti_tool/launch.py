@@ -23,7 +23,7 @@ from flask import (
     url_for,
 )
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
@@ -38,6 +38,7 @@ from lti_tool.vocab import MessageType
 bp = Blueprint("lti", __name__)
 
 STATE_COOKIE_PREFIX = "pathmark_state_"
+LAUNCH_PATH = "/lti/launch"
 NEW_WINDOW_PARAM = "pathmark_new_window"
 # Login parameters passed on when the launch is retried in a new window.
 LOGIN_PARAMS = (
@@ -74,8 +75,9 @@ _LOGIN_REGISTRATION = _LOGIN_REGISTRATIONS.where(
 _INSERT_LOGIN_STATE = insert(LoginState.__table__)
 
 
-def _resolve_registration(issuer: str, client_id: str | None) -> Row:
-    connection = db.session.connection()
+def _resolve_registration(
+    connection: Connection, issuer: str, client_id: str | None
+) -> Row:
     if client_id:
         reg = connection.execute(
             _LOGIN_REGISTRATION, {"issuer": issuer, "client_id": client_id}
@@ -110,10 +112,13 @@ def login() -> Response:
         raise LaunchRefused(
             Reason.LOGIN_PARAMS_MISSING, issuer=issuer, client_id=client_id or ""
         )
-    reg = _resolve_registration(issuer, client_id)
+    connection = db.session.connection()
+    reg = _resolve_registration(connection, issuer, client_id)
 
     base = current_app.config["BASE_URL"]
-    target = params.get("target_link_uri") or base + url_for("lti.launch")
+    # What url_for("lti.launch") gives, without a URL build per login.
+    launch_path = request.script_root + LAUNCH_PATH
+    target = params.get("target_link_uri") or base + launch_path
     if target != base and not target.startswith(base + "/"):
         raise LaunchRefused(
             Reason.BAD_TARGET,
@@ -127,7 +132,7 @@ def login() -> Response:
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     reg_id, client_id, auth_login_url = reg.id, reg.client_id, reg.auth_login_url
     storage_origin = origin_of(auth_login_url) if storage_target else None
-    db.session.connection().execute(
+    connection.execute(
         _INSERT_LOGIN_STATE,
         {
             "state": state,
@@ -151,7 +156,7 @@ def login() -> Response:
         "client_id": client_id,
         # The launch URL registered with the platform, not the deep target:
         # platforms check redirect_uri against their list.
-        "redirect_uri": base + url_for("lti.launch"),
+        "redirect_uri": base + launch_path,
         "state": state,
         "nonce": nonce,
         "login_hint": login_hint,
@@ -180,17 +185,17 @@ def login() -> Response:
         )
     else:
         response = redirect(auth_url, code=302)
-    _set_state_cookie(response, state)
+    _set_state_cookie(response, state, launch_path)
     return response
 
 
-def _set_state_cookie(response: Response, state: str) -> None:
+def _set_state_cookie(response: Response, state: str, path: str) -> None:
     secure = cookies_secure()
     response.set_cookie(
         STATE_COOKIE_PREFIX + state,
         state,
         max_age=current_app.config["LOGIN_STATE_MAX_AGE"],
-        path=url_for("lti.launch"),
+        path=path,
         secure=secure,
         httponly=True,
         samesite="None" if secure else "Lax",
@@ -198,7 +203,7 @@ def _set_state_cookie(response: Response, state: str) -> None:
     )
 
 
-@bp.route("/lti/launch", methods=["POST"])
+@bp.route(LAUNCH_PATH, methods=["POST"])
 def launch() -> Response:
     """The platform's form post with an id_token, or with an OIDC error."""
     params = request.form
