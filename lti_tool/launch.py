@@ -11,6 +11,8 @@ otherwise by opening Pathmark in a new window.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
@@ -29,17 +31,20 @@ from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.launch_records import RecordedLaunch, record_launch
 from lti_tool.launch_session import TOKEN_PARAM
-from lti_tool.launch_validation import IdTokenLaunch
+from lti_tool.launch_validation import IdTokenLaunch, ValidatedLaunch
 from lti_tool.models import Launch, LoginState, Registration
 from lti_tool.refusals import LaunchRefused, Reason
 from lti_tool.services import services
-from lti_tool.vocab import MessageType
+from lti_tool.vocab import Claim, MessageType
 
 bp = Blueprint("lti", __name__)
 
 STATE_COOKIE_PREFIX = "pathmark_state_"
 LAUNCH_PATH = "/lti/launch"
 NEW_WINDOW_PARAM = "pathmark_new_window"
+# A custom parameter naming the platform's own address for this launch
+# (the page that starts it), where the platform can send one.
+RELAUNCH_PARAM = "relaunch_url"
 # Login parameters passed on when the launch is retried in a new window.
 LOGIN_PARAMS = (
     "iss",
@@ -235,12 +240,12 @@ def launch() -> Response:
             registration=validated.registration_id,
             deployment=validated.deployment_id,
         )
-        login_params = dict(validated.login.login_params or {})
-        login_params[NEW_WINDOW_PARAM] = "1"
+        relaunch = relaunch_url(validated.claims)
         return Response(
             render_template(
                 "lti/new_window.html",
-                login_url=url_for("lti.login") + "?" + urlencode(login_params),
+                retry_url=relaunch or _login_retry_url(validated),
+                through_platform=relaunch is not None,
             ),
             status=200,
         )
@@ -266,6 +271,36 @@ def launch() -> Response:
         )
     event("launch.accepted", **accepted, binding="cookie")
     return _after_launch(accepted)
+
+
+def relaunch_url(claims: Mapping[str, Any]) -> str | None:
+    """The platform's address that starts this launch afresh, if it sent one.
+
+    Opened in a new window it makes the platform issue new login hints
+    (Canvas-like platforms accept each hint once). It comes in the signed
+    id_token, and is taken only on a platform origin the launch names.
+    """
+    custom = claims.get(Claim.CUSTOM)
+    url = custom.get(RELAUNCH_PARAM) if isinstance(custom, dict) else None
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return None
+    presentation = claims.get(Claim.LAUNCH_PRESENTATION)
+    tool_platform = claims.get(Claim.TOOL_PLATFORM)
+    named = [
+        claims.get("iss"),
+        presentation.get("return_url") if isinstance(presentation, dict) else None,
+        tool_platform.get("url") if isinstance(tool_platform, dict) else None,
+    ]
+    platform_origins = {origin_of(u) for u in named if isinstance(u, str)}
+    return url if origin_of(url) in platform_origins else None
+
+
+def _login_retry_url(validated: ValidatedLaunch) -> str:
+    """The login again with the platform's hints: works where they can be
+    reused (Moodle-like platforms), not where each is accepted once."""
+    login_params = dict(validated.login.login_params or {})
+    login_params[NEW_WINDOW_PARAM] = "1"
+    return url_for("lti.login") + "?" + urlencode(login_params)
 
 
 @bp.route("/lti/launch/confirm", methods=["POST"])
