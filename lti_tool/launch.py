@@ -296,8 +296,11 @@ def relaunch_url(claims: Mapping[str, Any]) -> str | None:
 
 
 def _login_retry_url(validated: ValidatedLaunch) -> str:
-    """The login again with the platform's hints: works where they can be
-    reused (Moodle-like platforms), not where each is accepted once."""
+    """The login again with the platform's hints.
+
+    Known limit: this works only where the platform accepts a hint again;
+    where each is accepted once it ends in ``launch_no_longer_valid``.
+    """
     login_params = dict(validated.login.login_params or {})
     login_params[NEW_WINDOW_PARAM] = "1"
     return url_for("lti.login") + "?" + urlencode(login_params)
