@@ -235,12 +235,13 @@ def launch() -> Response:
     if not bound and not validated.login.storage_target:
         # The browser withheld the cookie: the state stays unused (nothing
         # was written); offer a top-level window where cookies work.
+        relaunch = relaunch_url(validated.claims)
         event(
             "launch.needs_window",
             registration=validated.registration_id,
             deployment=validated.deployment_id,
+            retry="platform" if relaunch else "login",
         )
-        relaunch = relaunch_url(validated.claims)
         return Response(
             render_template(
                 "lti/new_window.html",

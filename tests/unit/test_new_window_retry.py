@@ -9,6 +9,7 @@ sent, which only platforms that accept a hint again allow.
 from __future__ import annotations
 
 import html
+import logging
 import re
 
 import pytest
@@ -18,6 +19,20 @@ from lti_tool.vocab import Claim
 from tests.platform_fake import ISSUER
 
 RETURN_URL = "https://school.lms.example/course/7"
+
+
+@pytest.fixture
+def window_events(caplog):
+    caplog.set_level(logging.INFO, logger="pathmark")
+
+    def lines():
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.getMessage().startswith("event=launch.needs_window")
+        ]
+
+    return lines
 
 
 def claims(url, **extra):
@@ -76,7 +91,9 @@ def test_relaunch_needs_a_platform_origin_named_in_the_launch():
     assert relaunch_url(body) is None
 
 
-def test_new_window_opens_the_platforms_launch_when_it_sends_one(client, platform):
+def test_new_window_opens_the_platforms_launch_when_it_sends_one(
+    client, platform, window_events
+):
     relaunch = ISSUER + "/launch/link-1"
     response = withheld_launch(
         client,
@@ -90,15 +107,21 @@ def test_new_window_opens_the_platforms_launch_when_it_sends_one(client, platfor
     # A fresh login from the platform: none of this login's hints reused.
     assert link == relaunch
     assert "hint-1" not in response.get_data(as_text=True)
+    (line,) = window_events()
+    assert "retry=platform" in line and relaunch not in line
 
 
-def test_new_window_retries_the_login_without_a_platform_address(client, platform):
+def test_new_window_retries_the_login_without_a_platform_address(
+    client, platform, window_events
+):
     response = withheld_launch(client, platform)
     assert response.status_code == 200
     link = retry_link(response)
     assert link.startswith("/lti/login?")
     assert "lti_message_hint=hint-1" in link
     assert "pathmark_new_window=1" in link
+    (line,) = window_events()
+    assert "retry=login" in line and "hint-1" not in line
 
 
 def test_new_window_ignores_a_relaunch_address_off_the_platform(client, platform):
