@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -96,7 +97,7 @@ def main() -> int:
                 "baseline",
                 "benchmarks.launch_baseline:app",
                 {
-                    **bench.os.environ,
+                    **os.environ,
                     "BASELINE_PUBLIC_KEY": public_pem.decode(),
                     "BASELINE_ISSUER": bench.ISSUER,
                     "BASELINE_CLIENT_ID": bench.CLIENT_ID,
