@@ -34,6 +34,7 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/launch.py
+	$(BIN)/python benchmarks/launch_breakdown.py
 	$(BIN)/python benchmarks/intake.py
 	$(BIN)/python benchmarks/assessment.py
 	$(BIN)/python benchmarks/grade_sync.py

@@ -298,6 +298,7 @@ def client(kind, port, pem, launch_url, start, stop, seed, results):
     latencies: list[float] = []
     errors: list[str] = []
     time.sleep(max(0.0, start - time.time()))
+    cpu_began = time.process_time()
     while time.time() < stop:
         began = time.perf_counter()
         try:
@@ -307,7 +308,8 @@ def client(kind, port, pem, launch_url, start, stop, seed, results):
             continue
         if time.time() <= stop:
             latencies.append(time.perf_counter() - began)
-    results.put((latencies, errors[:5], len(errors)))
+    cpu = time.process_time() - cpu_began
+    results.put((latencies, errors[:5], len(errors), cpu))
 
 
 @dataclass
@@ -320,6 +322,9 @@ class Figures:
     errors: int
     # Server CPU (master and workers) per completed round trip.
     server_cpu_ms: float | None = None
+    # The clients' own CPU (platform signature, HTTP) per round trip: they
+    # share the machine's cores with the server.
+    client_cpu_ms: float | None = None
 
 
 def server_cpu_seconds(pid: int) -> float | None:
@@ -363,9 +368,10 @@ def measure(kind, server, pem, launch_url, clients, seconds, warm_up) -> Figures
         cpu_after = server_cpu_seconds(server.process.pid)
         for process in processes:
             process.join()
-    latencies = [t for lat, _, _ in gathered for t in lat]
-    errors = sum(n for _, _, n in gathered)
-    for _, samples, _ in gathered:
+    latencies = [t for lat, _, _, _ in gathered for t in lat]
+    errors = sum(n for _, _, n, _ in gathered)
+    client_cpu = sum(c for _, _, _, c in gathered)
+    for _, samples, _, _ in gathered:
         for sample in samples:
             print(f"  {kind} error: {sample}", file=sys.stderr)
     if len(latencies) < 2:
@@ -383,6 +389,7 @@ def measure(kind, server, pem, launch_url, clients, seconds, warm_up) -> Figures
         round_trips=len(latencies),
         errors=errors,
         server_cpu_ms=cpu_ms,
+        client_cpu_ms=client_cpu * 1000 / len(latencies),
     )
 
 
@@ -552,7 +559,7 @@ def report(figures: list[Figures], args) -> None:
     )
     print(
         f"{'':32}{'per s':>9}{'p50 ms':>9}{'p99 ms':>9}{'n':>8}{'errors':>8}"
-        f"{'server CPU ms':>15}"
+        f"{'server CPU ms':>15}{'client CPU ms':>15}"
     )
     labels = {
         "baseline": "baseline (RS256 verify + insert)",
@@ -563,6 +570,7 @@ def report(figures: list[Figures], args) -> None:
             f"{labels[f.name]:32}{f.per_second:9.1f}{f.p50_ms:9.1f}{f.p99_ms:9.1f}"
             f"{f.round_trips:8d}{f.errors:8d}"
             + (f"{f.server_cpu_ms:15.2f}" if f.server_cpu_ms is not None else "")
+            + (f"{f.client_cpu_ms:15.2f}" if f.client_cpu_ms is not None else "")
         )
     print(f"throughput ratio Pathmark/baseline: {ratio:.2f} (target >= 0.6)")
     print(f"Pathmark p99: {tool.p99_ms:.1f} ms (target < 50 ms)")
@@ -571,6 +579,14 @@ def report(figures: list[Figures], args) -> None:
             "server CPU per round trip, baseline/Pathmark: "
             f"{base.server_cpu_ms / tool.server_cpu_ms:.2f} "
             "(steadier than throughput on a shared machine)"
+        )
+    costs = [(f.server_cpu_ms, f.client_cpu_ms) for f in figures]
+    if all(server and client for server, client in costs):
+        (base_server, base_client), (tool_server, tool_client) = costs
+        # Where the cores are the limit, throughput follows total CPU.
+        print(
+            "total CPU per round trip (server + clients), baseline/Pathmark: "
+            f"{(base_server + base_client) / (tool_server + tool_client):.2f}"
         )
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)

@@ -15,6 +15,7 @@ from lti_tool.config import (
     load_settings,
     resolve_path,
 )
+from lti_tool.cookie_session import LazyCookieSessionInterface
 
 
 def create_app(settings: dict[str, Any] | None = None) -> Flask:
@@ -33,6 +34,7 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config)
     app.url_map.converters["int"] = _RowId
+    app.session_interface = LazyCookieSessionInterface()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     # Several hosts must share one secret: set PATHMARK_SECRET_KEY there.
     app.config["SECRET_KEY"] = config["SECRET_KEY"] or instance_secret_key(

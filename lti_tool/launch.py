@@ -11,6 +11,8 @@ otherwise by opening Pathmark in a new window.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
@@ -23,22 +25,26 @@ from flask import (
     url_for,
 )
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 
 from lti_tool.db import db, utcnow
 from lti_tool.events import event
 from lti_tool.launch_records import RecordedLaunch, record_launch
 from lti_tool.launch_session import TOKEN_PARAM
-from lti_tool.launch_validation import IdTokenLaunch
+from lti_tool.launch_validation import IdTokenLaunch, ValidatedLaunch
 from lti_tool.models import Launch, LoginState, Registration
 from lti_tool.refusals import LaunchRefused, Reason
 from lti_tool.services import services
-from lti_tool.vocab import MessageType
+from lti_tool.vocab import Claim, MessageType
 
 bp = Blueprint("lti", __name__)
 
 STATE_COOKIE_PREFIX = "pathmark_state_"
+LAUNCH_PATH = "/lti/launch"
 NEW_WINDOW_PARAM = "pathmark_new_window"
+# A custom parameter naming the platform's own address for this launch
+# (the page that starts it), where the platform can send one.
+RELAUNCH_PARAM = "relaunch_url"
 # Login parameters passed on when the launch is retried in a new window.
 LOGIN_PARAMS = (
     "iss",
@@ -74,8 +80,9 @@ _LOGIN_REGISTRATION = _LOGIN_REGISTRATIONS.where(
 _INSERT_LOGIN_STATE = insert(LoginState.__table__)
 
 
-def _resolve_registration(issuer: str, client_id: str | None) -> Row:
-    connection = db.session.connection()
+def _resolve_registration(
+    connection: Connection, issuer: str, client_id: str | None
+) -> Row:
     if client_id:
         reg = connection.execute(
             _LOGIN_REGISTRATION, {"issuer": issuer, "client_id": client_id}
@@ -110,10 +117,13 @@ def login() -> Response:
         raise LaunchRefused(
             Reason.LOGIN_PARAMS_MISSING, issuer=issuer, client_id=client_id or ""
         )
-    reg = _resolve_registration(issuer, client_id)
+    connection = db.session.connection()
+    reg = _resolve_registration(connection, issuer, client_id)
 
     base = current_app.config["BASE_URL"]
-    target = params.get("target_link_uri") or base + url_for("lti.launch")
+    # What url_for("lti.launch") gives, without a URL build per login.
+    launch_path = request.script_root + LAUNCH_PATH
+    target = params.get("target_link_uri") or base + launch_path
     if target != base and not target.startswith(base + "/"):
         raise LaunchRefused(
             Reason.BAD_TARGET,
@@ -127,7 +137,7 @@ def login() -> Response:
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     reg_id, client_id, auth_login_url = reg.id, reg.client_id, reg.auth_login_url
     storage_origin = origin_of(auth_login_url) if storage_target else None
-    db.session.connection().execute(
+    connection.execute(
         _INSERT_LOGIN_STATE,
         {
             "state": state,
@@ -151,7 +161,7 @@ def login() -> Response:
         "client_id": client_id,
         # The launch URL registered with the platform, not the deep target:
         # platforms check redirect_uri against their list.
-        "redirect_uri": base + url_for("lti.launch"),
+        "redirect_uri": base + launch_path,
         "state": state,
         "nonce": nonce,
         "login_hint": login_hint,
@@ -180,17 +190,17 @@ def login() -> Response:
         )
     else:
         response = redirect(auth_url, code=302)
-    _set_state_cookie(response, state)
+    _set_state_cookie(response, state, launch_path)
     return response
 
 
-def _set_state_cookie(response: Response, state: str) -> None:
+def _set_state_cookie(response: Response, state: str, path: str) -> None:
     secure = cookies_secure()
     response.set_cookie(
         STATE_COOKIE_PREFIX + state,
         state,
         max_age=current_app.config["LOGIN_STATE_MAX_AGE"],
-        path=url_for("lti.launch"),
+        path=path,
         secure=secure,
         httponly=True,
         samesite="None" if secure else "Lax",
@@ -198,7 +208,7 @@ def _set_state_cookie(response: Response, state: str) -> None:
     )
 
 
-@bp.route("/lti/launch", methods=["POST"])
+@bp.route(LAUNCH_PATH, methods=["POST"])
 def launch() -> Response:
     """The platform's form post with an id_token, or with an OIDC error."""
     params = request.form
@@ -225,17 +235,18 @@ def launch() -> Response:
     if not bound and not validated.login.storage_target:
         # The browser withheld the cookie: the state stays unused (nothing
         # was written); offer a top-level window where cookies work.
+        relaunch = relaunch_url(validated.claims)
         event(
             "launch.needs_window",
             registration=validated.registration_id,
             deployment=validated.deployment_id,
+            retry="platform" if relaunch else "login",
         )
-        login_params = dict(validated.login.login_params or {})
-        login_params[NEW_WINDOW_PARAM] = "1"
         return Response(
             render_template(
                 "lti/new_window.html",
-                login_url=url_for("lti.login") + "?" + urlencode(login_params),
+                retry_url=relaunch or _login_retry_url(validated),
+                through_platform=relaunch is not None,
             ),
             status=200,
         )
@@ -261,6 +272,39 @@ def launch() -> Response:
         )
     event("launch.accepted", **accepted, binding="cookie")
     return _after_launch(accepted)
+
+
+def relaunch_url(claims: Mapping[str, Any]) -> str | None:
+    """The platform's address that starts this launch afresh, if it sent one.
+
+    Opened in a new window it makes the platform issue new login hints
+    (Canvas-like platforms accept each hint once). It comes in the signed
+    id_token, and is taken only on a platform origin the launch names.
+    """
+    custom = claims.get(Claim.CUSTOM)
+    url = custom.get(RELAUNCH_PARAM) if isinstance(custom, dict) else None
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return None
+    presentation = claims.get(Claim.LAUNCH_PRESENTATION)
+    tool_platform = claims.get(Claim.TOOL_PLATFORM)
+    named = [
+        claims.get("iss"),
+        presentation.get("return_url") if isinstance(presentation, dict) else None,
+        tool_platform.get("url") if isinstance(tool_platform, dict) else None,
+    ]
+    platform_origins = {origin_of(u) for u in named if isinstance(u, str)}
+    return url if origin_of(url) in platform_origins else None
+
+
+def _login_retry_url(validated: ValidatedLaunch) -> str:
+    """The login again with the platform's hints.
+
+    Known limit: this works only where the platform accepts a hint again;
+    where each is accepted once it ends in ``launch_no_longer_valid``.
+    """
+    login_params = dict(validated.login.login_params or {})
+    login_params[NEW_WINDOW_PARAM] = "1"
+    return url_for("lti.login") + "?" + urlencode(login_params)
 
 
 @bp.route("/lti/launch/confirm", methods=["POST"])

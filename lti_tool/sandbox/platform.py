@@ -318,8 +318,11 @@ class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):
             return
         link = self.link
         self.set_resource_link_claim(link.link_id, title=link.title)
-        if link.custom:
-            self.set_custom_parameters_claim(dict(link.custom))
+        custom = dict(link.custom or {})
+        if "relaunch" in self.urls:
+            custom["relaunch_url"] = self.urls["relaunch"]
+        if custom:
+            self.set_custom_parameters_claim(custom)
         lineitem = None
         if link.lineitem_id:
             lineitem = f"{self.urls['lineitems']}/{link.lineitem_id}"

@@ -116,6 +116,10 @@ def switch():
     session["role"] = role
     if "storage" in request.form:
         session["storage"] = request.form["storage"] == "on"
+    if "hints" in request.form:
+        # "once": one-time hints even without platform storage, like a
+        # Canvas-like platform that offers no storage.
+        session["hints_once"] = request.form["hints"] == "once"
     return redirect(url_for("sandbox.course"), code=303)
 
 
@@ -150,7 +154,8 @@ def _login_redirect(link_id: str | None, multiple: bool = True) -> Response:
     # With platform storage the sandbox acts like Canvas (one-time hints),
     # without it like Moodle (hints usable again until they expire).
     storage = offers_storage()
-    hint = the_lms.issue_hint(person.user_id, link_id, multiple, single_use=storage)
+    single_use = storage or session.get("hints_once", False)
+    hint = the_lms.issue_hint(person.user_id, link_id, multiple, single_use=single_use)
     login = SandboxLogin(FlaskRequest(request), platform_conf())
     login.set_lti_message_hint(hint=hint)
     if link_id is None:
@@ -221,12 +226,17 @@ def authorize():
 
     conf = platform_conf(tamper=the_lms.take_tamper())
     link = the_lms.links.get(hint.link_id) if hint.link_id else None
+    urls = service_urls()
+    if link is not None:
+        # The page that starts this link's launch, as an admin would set
+        # it as a custom parameter: a tool opens it to launch afresh.
+        urls["relaunch"] = external("sandbox.launch", link_id=link.link_id)
     message = SandboxLaunch(
         FlaskRequest(request),
         conf,
         person=signed_in,
         link=link,
-        urls=service_urls(),
+        urls=urls,
         deep_link_data=(
             the_lms.open_deep_link(signed_in.user_id, hint.multiple)
             if link is None

@@ -99,11 +99,11 @@ class LmsUser:
         if role is not None:
             self.switch(role, storage)
 
-    def switch(self, role: str, storage: bool = False) -> None:
-        response = self.http.post(
-            self.sandbox_url + "/switch",
-            data={"role": role, "storage": "on" if storage else "off"},
-        )
+    def switch(self, role: str, storage: bool = False, hints: str = "") -> None:
+        data = {"role": role, "storage": "on" if storage else "off"}
+        if hints:
+            data["hints"] = hints  # "once": one-time hints without storage
+        response = self.http.post(self.sandbox_url + "/switch", data=data)
         assert response.status_code == 200, response.text
 
     def withhold_tool_cookies(self) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import re
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from tests.integration.lms_client import LmsUser, form_of
 
@@ -112,6 +113,12 @@ def test_platform_storage_login_page_names_the_target_and_origin(stack, link_id)
     assert 'data-view="learner"' in page.text
 
 
+def new_window_link(page) -> str:
+    found = re.search(r'id="new-window" href="([^"]+)"', page.text)
+    assert found is not None, page.text
+    return html.unescape(found.group(1))
+
+
 def test_launch_without_the_state_cookie_offers_a_new_window(stack, link_id):
     user = LmsUser(stack.sandbox_url, "learner", storage=False)
     form = user.launch_form(link_id)
@@ -119,9 +126,36 @@ def test_launch_without_the_state_cookie_offers_a_new_window(stack, link_id):
     page = user.post(form)
     assert page.status_code == 200
     assert "Open in a new window" in page.text
-    login = re.search(r'href="(/lti/login\?[^"]+)"', page.text)
-    assert login is not None
-    # The new window is a first-party context: cookies work there.
-    window = user.open(stack.tool_url + login.group(1).replace("&amp;", "&"))
+    # The sandbox names its own page for the link: the new window starts
+    # the launch there again, a first-party context where cookies work.
+    link = new_window_link(page)
+    assert link == f"{stack.sandbox_url}/launch/{link_id}"
+    window = user.open(link)
+    assert window.url.startswith(stack.sandbox_url + "/auth")
+    launched = user.follow(user.post(form_of(window, "autopost")))
+    assert 'data-view="learner"' in launched.text
+
+
+def test_new_window_works_where_login_hints_are_accepted_once(stack, link_id):
+    user = LmsUser(stack.sandbox_url, None)
+    user.switch("learner", storage=False, hints="once")
+    first = user.http.get(
+        f"{stack.sandbox_url}/launch/{link_id}", allow_redirects=False
+    )
+    login_url = urljoin(first.url, first.headers["Location"])
+    assert "lti_message_hint=" in login_url
+    form = form_of(user.open(login_url), "autopost")
+    user.withhold_tool_cookies()
+    page = user.post(form)
+    assert page.status_code == 200
+
+    # Retrying the login with the hints the platform already spent fails...
+    again = user.open(login_url)
+    refused = user.post(form_of(again, "autopost"))
+    assert refused.status_code == 400
+    assert "launch_no_longer_valid" in refused.text
+
+    # ...while the new window's link has the platform start afresh.
+    window = user.open(new_window_link(page))
     launched = user.follow(user.post(form_of(window, "autopost")))
     assert 'data-view="learner"' in launched.text

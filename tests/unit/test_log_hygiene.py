@@ -127,7 +127,7 @@ def test_every_launch_line_is_one_event_with_ids(client, platform, app, logs):
             "event", "launch", "registration", "deployment", "course", "link",
             "message", "role", "binding", "platform_storage", "new_window",
             "reason", "status", "path", "issuer", "client_id", "deployment_id",
-            "detail", "url", "kid",
+            "detail", "url", "kid", "retry",
         }, line  # fmt: skip
 
 
