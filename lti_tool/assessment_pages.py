@@ -53,6 +53,22 @@ def actor_of(launch: Launch) -> Actor:
     )
 
 
+# The largest id the database stores (a signed 64-bit integer).
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_number(text: str) -> int | None:
+    """A whole number typed into a form or query, when the database can hold it.
+
+    Only ASCII digits: ``str.isdigit`` also admits "²", which ``int`` cannot
+    read, and a longer number would overflow the database driver.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None
+
+
 def _revision() -> int:
     try:
         return int(request.form.get("revision", "0"))
@@ -107,9 +123,9 @@ def queue(launch_id: str):
     link_id = None if request.args.get("scope") == "course" else launch.resource_link_id
     pages = {}
     for name in mentor_queue.BUCKETS:
-        value = request.args.get(f"page-{name}", "")
-        if value.isdigit() and len(value) < 9:
-            pages[name] = int(value)
+        number = row_number(request.args.get(f"page-{name}", ""))
+        if number is not None:
+            pages[name] = number
     try:
         found = mentor_queue.queue(
             actor_of(launch), link_id, pages, roster=roster_source(launch)
@@ -357,8 +373,9 @@ def release_batch(launch_id: str):
     items = []
     for value in request.form.getlist("item"):
         ident, _, revision = value.partition(":")
-        if ident.isdigit() and revision.isdigit():
-            items.append((int(ident), int(revision)))
+        found = row_number(ident), row_number(revision)
+        if found[0] is not None and found[1] is not None:
+            items.append((found[0], found[1]))
     result = releases.release_many(actor_of(launch), items, sender=current_app.name)
     db.session.commit()
     return render_template("assessment/released.html", launch=launch, result=result)
