@@ -35,8 +35,8 @@ from lti_tool.assessments import RosterSource
 from lti_tool.consistency import consistency as agreement_per_credential
 from lti_tool.db import db
 from lti_tool.launch_context import current_launch, launch_url
-from lti_tool.models import Launch
-from lti_tool.moderation import Action, Refused
+from lti_tool.models import Assessment, Launch
+from lti_tool.moderation import Action, Code, Refused
 from lti_tool.roster import Member, NamesRoles, RosterUnavailable
 from lti_tool.services import services
 from lti_tool.vocab import Claim
@@ -188,7 +188,9 @@ def roster(launch_id: str):
     )
 
 
-def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
+def _render_sheet(
+    launch, sheet, *, posted=None, message=None, status=200, adjusting=None
+):
     assessment = sheet.assessment
     if posted and posted.get("levels"):
         chosen = rubrics.shown_choices(sheet.definition.rubric, posted["levels"])
@@ -219,7 +221,7 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         and not own
         and sheet.status == "scored"
         and assessment.moderation_required
-        and request.args.get("blind") == "1"
+        and (request.args.get("blind") == "1" or bool(adjusting and adjusting["blind"]))
     )
     if blind_view:
         checks = {}
@@ -244,6 +246,7 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         practice=practice,
         self_check=self_check,
         blind_view=blind_view,
+        adjusting=adjusting or {"levels": {}, "notes": {}},
         editable=sheet.status in ("new", "draft"),
     )
     return html, status
@@ -333,12 +336,29 @@ def moderate(launch_id: str, assessment_id: int):
         )
         db.session.commit()
     except Refused as exc:
-        return refusal(exc, launch)
+        if action is not Action.ADJUST or exc.code is not Code.BAD_SHEET:
+            return refusal(exc, launch)
+        return _refused_adjustment(launch, assessment_id, exc)
     return redirect(
         launch_url(
             "assessment.sheet", launch_id=launch.id, submission_id=row.submission_id
         ),
         code=303,
+    )
+
+
+def _refused_adjustment(launch: Launch, assessment_id: int, exc: Refused):
+    """The sheet again with the moderator's own levels and notes, and why."""
+    db.session.rollback()
+    row = db.session.get(Assessment, assessment_id)
+    found = assessments.sheet(actor_of(launch), row.submission_id)
+    adjusting = {
+        "levels": rubrics.shown_choices(found.definition.rubric, form_fields("level-")),
+        "notes": form_fields("note-"),
+        "blind": request.form.get("blind") == "yes",
+    }
+    return _render_sheet(
+        launch, found, message=exc.message, status=exc.status, adjusting=adjusting
     )
 
 
