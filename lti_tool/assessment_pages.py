@@ -33,7 +33,7 @@ from lti_tool import (
 from lti_tool.assessment_rights import Actor
 from lti_tool.assessments import RosterSource
 from lti_tool.consistency import consistency as agreement_per_credential
-from lti_tool.db import db
+from lti_tool.db import db, row_number
 from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.models import Assessment, Launch
 from lti_tool.moderation import Action, Code, Refused
@@ -51,22 +51,6 @@ def actor_of(launch: Launch) -> Actor:
         course_id=launch.course_id,
         roles=tuple(r for r in roles if isinstance(r, str)),
     )
-
-
-# The largest id the database stores (a signed 64-bit integer).
-MAX_ROW_ID = 2**63 - 1
-
-
-def row_number(text: str) -> int | None:
-    """A whole number typed into a form or query, when the database can hold it.
-
-    Only ASCII digits: ``str.isdigit`` also admits "²", which ``int`` cannot
-    read, and a longer number would overflow the database driver.
-    """
-    if not (text.isascii() and text.isdigit()):
-        return None
-    number = int(text)
-    return number if number <= MAX_ROW_ID else None
 
 
 def _revision() -> int:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request
 
 from lti_tool import calibration, catalogue, rubrics
-from lti_tool.assessment_pages import actor_of, form_fields, refusal, row_number
-from lti_tool.db import db
+from lti_tool.assessment_pages import actor_of, form_fields, refusal
+from lti_tool.db import db, row_number
 from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.moderation import Refused
 

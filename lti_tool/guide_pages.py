@@ -11,7 +11,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from lti_tool import assessments, calibration, catalogue, mentor_queue
-from lti_tool.assessment_pages import actor_of, refusal, row_number
+from lti_tool.assessment_pages import actor_of, refusal
+from lti_tool.db import row_number
 from lti_tool.launch_context import current_launch
 from lti_tool.moderation import Refused
 

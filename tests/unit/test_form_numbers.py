@@ -1,4 +1,4 @@
-"""Ids and page numbers typed into staff forms: refused or ignored, never a 500.
+"""Ids, offsets and page numbers typed into forms: refused or ignored, never a 500.
 
 ``str.isdigit`` admits digits such as "²" that ``int`` cannot read, and a
 number may be larger than the database stores; both once broke the page.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests import media_samples as media
+from tests.evidence_helpers import JSON_HEADERS
 from tests.unit.test_assessment_pages import course  # noqa: F401
+from tests.unit.test_uploads_resumable import _begin, _put, learner  # noqa: F401
 
 SUPERSCRIPT = "²"
 TOO_BIG = "9" * 25
@@ -50,3 +53,35 @@ def test_queue_shows_the_first_page_for_an_unreadable_number(
     teacher = course["teacher"]
     page = teacher.get(f"/assess/{teacher.id}/queue", **{"page-to_assess": value})
     assert page.status_code == 200
+
+
+@pytest.mark.parametrize("value", [SUPERSCRIPT, TOO_BIG])
+@pytest.mark.parametrize("path", ["prompt", "recording-ticket"])
+def test_a_learner_request_naming_no_readable_attempt_is_refused(
+    learner,  # noqa: F811
+    path,
+    value,
+):
+    answer = learner.client.post(
+        learner.url(path, submission=value), headers=JSON_HEADERS
+    )
+    assert answer.status_code == 400
+    assert answer.get_json()["error"] == "no_attempt"
+
+
+@pytest.mark.parametrize("value", [SUPERSCRIPT, TOO_BIG])
+def test_submitting_an_unreadable_attempt_is_not_found(learner, value):  # noqa: F811
+    answer = learner.client.post(
+        learner.url("submit"),
+        data={"submission": value, "submit_key": "k" * 20, "own_work": "yes"},
+        headers=JSON_HEADERS,
+    )
+    assert answer.status_code == 404
+
+
+@pytest.mark.parametrize("offset", [SUPERSCRIPT, TOO_BIG])
+def test_a_chunk_with_an_unreadable_offset_is_refused(learner, offset):  # noqa: F811
+    upload_id = _begin(learner).get_json()["id"]
+    answer = _put(learner, upload_id, offset, media.webm(100))
+    assert answer.status_code < 500
+    assert answer.get_json()["error"] in {"no_offset", "out_of_order"}
