@@ -33,10 +33,10 @@ from lti_tool import (
 from lti_tool.assessment_rights import Actor
 from lti_tool.assessments import RosterSource
 from lti_tool.consistency import consistency as agreement_per_credential
-from lti_tool.db import db
+from lti_tool.db import db, row_number
 from lti_tool.launch_context import current_launch, launch_url
-from lti_tool.models import Launch
-from lti_tool.moderation import Action, Refused
+from lti_tool.models import Assessment, Launch
+from lti_tool.moderation import Action, Code, Refused
 from lti_tool.roster import Member, NamesRoles, RosterUnavailable
 from lti_tool.services import services
 from lti_tool.vocab import Claim
@@ -107,9 +107,9 @@ def queue(launch_id: str):
     link_id = None if request.args.get("scope") == "course" else launch.resource_link_id
     pages = {}
     for name in mentor_queue.BUCKETS:
-        value = request.args.get(f"page-{name}", "")
-        if value.isdigit() and len(value) < 9:
-            pages[name] = int(value)
+        number = row_number(request.args.get(f"page-{name}", ""))
+        if number is not None:
+            pages[name] = number
     try:
         found = mentor_queue.queue(
             actor_of(launch), link_id, pages, roster=roster_source(launch)
@@ -172,7 +172,9 @@ def roster(launch_id: str):
     )
 
 
-def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
+def _render_sheet(
+    launch, sheet, *, posted=None, message=None, status=200, adjusting=None
+):
     assessment = sheet.assessment
     if posted and posted.get("levels"):
         chosen = rubrics.shown_choices(sheet.definition.rubric, posted["levels"])
@@ -203,7 +205,7 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         and not own
         and sheet.status == "scored"
         and assessment.moderation_required
-        and request.args.get("blind") == "1"
+        and (request.args.get("blind") == "1" or bool(adjusting and adjusting["blind"]))
     )
     if blind_view:
         checks = {}
@@ -228,6 +230,7 @@ def _render_sheet(launch, sheet, *, posted=None, message=None, status=200):
         practice=practice,
         self_check=self_check,
         blind_view=blind_view,
+        adjusting=adjusting or {"levels": {}, "notes": {}},
         editable=sheet.status in ("new", "draft"),
     )
     return html, status
@@ -317,12 +320,29 @@ def moderate(launch_id: str, assessment_id: int):
         )
         db.session.commit()
     except Refused as exc:
-        return refusal(exc, launch)
+        if action is not Action.ADJUST or exc.code is not Code.BAD_SHEET:
+            return refusal(exc, launch)
+        return _refused_adjustment(launch, assessment_id, exc)
     return redirect(
         launch_url(
             "assessment.sheet", launch_id=launch.id, submission_id=row.submission_id
         ),
         code=303,
+    )
+
+
+def _refused_adjustment(launch: Launch, assessment_id: int, exc: Refused):
+    """The sheet again with the moderator's own levels and notes, and why."""
+    db.session.rollback()
+    row = db.session.get(Assessment, assessment_id)
+    found = assessments.sheet(actor_of(launch), row.submission_id)
+    adjusting = {
+        "levels": rubrics.shown_choices(found.definition.rubric, form_fields("level-")),
+        "notes": form_fields("note-"),
+        "blind": request.form.get("blind") == "yes",
+    }
+    return _render_sheet(
+        launch, found, message=exc.message, status=exc.status, adjusting=adjusting
     )
 
 
@@ -357,8 +377,9 @@ def release_batch(launch_id: str):
     items = []
     for value in request.form.getlist("item"):
         ident, _, revision = value.partition(":")
-        if ident.isdigit() and revision.isdigit():
-            items.append((int(ident), int(revision)))
+        found = row_number(ident), row_number(revision)
+        if found[0] is not None and found[1] is not None:
+            items.append((found[0], found[1]))
     result = releases.release_many(actor_of(launch), items, sender=current_app.name)
     db.session.commit()
     return render_template("assessment/released.html", launch=launch, result=result)

@@ -28,6 +28,7 @@ from lti_tool.models import (
     Assessment,
     AuditEntry,
     Membership,
+    Moderation,
     Person,
     ResourceLink,
     Submission,
@@ -255,6 +256,11 @@ def sole_verifier(
     )
 
 
+def _sent_back(assessment: Assessment) -> bool:
+    """Whether a moderator ever sent this scoring back to its assessor."""
+    return any(m.outcome == Moderation.SENT_BACK for m in assessment.moderations)
+
+
 def save(
     actor: Actor,
     submission_id: int,
@@ -280,6 +286,8 @@ def save(
     definition = definition_for(submission)
     assessment = assessment_of(submission.id)
     check_revision(assessment, revision)
+    # Read before the changes below, so loading it flushes nothing early.
+    sent_back = assessment is not None and _sent_back(assessment)
     before = assessment.status if assessment else Status.DRAFT
     action = Action.SUBMIT if submit else Action.SAVE
     after = moderation.next_status(before, action, required=False)
@@ -319,13 +327,18 @@ def save(
     assessment.updated_at = now
     pick = None
     if scored is not None:
-        pick = sampling.pick_and_count(
-            definition,
-            scored.levels,
-            _random.random() if draw is None else draw,
-            course_id=assessment.course_id,
-            assessor_id=actor.person_id,
-        )
+        if sent_back:
+            # A moderator doubted this decision: it is verified again, and a
+            # fresh draw (or a new tally entry) must not let it through.
+            pick = moderation.Pick(True, "sent back: verified again")
+        else:
+            pick = sampling.pick_and_count(
+                definition,
+                scored.levels,
+                _random.random() if draw is None else draw,
+                course_id=assessment.course_id,
+                assessor_id=actor.person_id,
+            )
         assessment.assessor_id = actor.person_id
         assessment.total = scored.total
         assessment.mastery = scored.decision.mastery

@@ -11,7 +11,7 @@ from flask import Blueprint, redirect, render_template, request
 
 from lti_tool import calibration, catalogue, rubrics
 from lti_tool.assessment_pages import actor_of, form_fields, refusal
-from lti_tool.db import db
+from lti_tool.db import db, row_number
 from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.moderation import Refused
 
@@ -49,9 +49,9 @@ def practice_set(launch_id: str):
 @bp.post("/assess/<launch_id>/calibration/items")
 def add_item(launch_id: str):
     launch = current_launch(launch_id)
-    value = request.form.get("submission", "")
+    number = row_number(request.form.get("submission", ""))
     try:
-        calibration.add_item(actor_of(launch), int(value) if value.isdigit() else 0)
+        calibration.add_item(actor_of(launch), 0 if number is None else number)
         db.session.commit()
     except Refused as exc:
         return refusal(exc, launch)

@@ -80,3 +80,19 @@ def upgrade_schema() -> None:
     from flask_migrate import upgrade
 
     upgrade(directory=current_app.extensions["migrate"].directory, revision="heads")
+
+
+# The largest id the database stores (a signed 64-bit integer).
+MAX_ROW_ID = 2**63 - 1
+
+
+def row_number(text: str) -> int | None:
+    """A whole number typed into a form or query, when the database can hold it.
+
+    Only ASCII digits: ``str.isdigit`` also admits "²", which ``int`` cannot
+    read, and a longer number would overflow the database driver.
+    """
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None

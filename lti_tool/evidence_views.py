@@ -35,7 +35,7 @@ from lti_tool import (
     media,
     media_duration,
 )
-from lti_tool.db import db
+from lti_tool.db import db, row_number
 from lti_tool.events import event
 from lti_tool.evidence import Activity, EvidenceError
 from lti_tool.intake import IntakeRefused
@@ -83,10 +83,10 @@ def learner_launch(launch_id: str) -> tuple[Launch, Activity]:
 
 
 def _draft(launch: Launch, activity: Activity) -> Submission:
-    raw = request.values.get("submission", "")
-    if not raw.isdigit():
+    number = row_number(request.values.get("submission", ""))
+    if number is None:
         raise EvidenceError("no_attempt", "The form did not name an attempt.", 400)
-    return evidence.owned_draft(int(raw), launch)
+    return evidence.owned_draft(number, launch)
 
 
 def _back(launch: Launch, anchor: str | None = None, **extra) -> Response:
@@ -316,8 +316,8 @@ def consent(launch_id: str):
 @bp.post("/evidence/<launch_id>/submit")
 def submit(launch_id: str):
     launch, activity = learner_launch(launch_id)
-    raw = request.form.get("submission", "")
-    submission = evidence.owned(int(raw) if raw.isdigit() else 0, launch)
+    number = row_number(request.form.get("submission", ""))
+    submission = evidence.owned(0 if number is None else number, launch)
     submit_key = request.form.get("submit_key", "")
     if not 16 <= len(submit_key) <= 64:
         raise EvidenceError("no_submit_key", "Reload the page and submit again.", 400)

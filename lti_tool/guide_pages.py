@@ -12,6 +12,7 @@ from flask import Blueprint, render_template, request
 
 from lti_tool import assessments, calibration, catalogue, mentor_queue
 from lti_tool.assessment_pages import actor_of, refusal
+from lti_tool.db import row_number
 from lti_tool.launch_context import current_launch
 from lti_tool.moderation import Refused
 
@@ -30,8 +31,9 @@ def guide(launch_id: str):
     try:
         mentor_queue.check_rights(actor, launch.resource_link_id)
         definition = catalogue.for_link(launch.resource_link)
-        if wanted.isdigit() and len(wanted) < 12:
-            submission = assessments.load_submission(actor, int(wanted))
+        number = row_number(wanted)
+        if number is not None:
+            submission = assessments.load_submission(actor, number)
             definition = assessments.definition_for(submission)
         key = definition.key if definition else None
         practice_items = len(calibration.practice_set(actor, key))

@@ -25,7 +25,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import ClientDisconnected
 
 from lti_tool import evidence, intake, media, recording_tickets, uploads
-from lti_tool.db import db
+from lti_tool.db import db, row_number
 from lti_tool.errors import refusal_response
 from lti_tool.events import event
 from lti_tool.evidence import EvidenceError
@@ -132,10 +132,10 @@ def begin(launch_id: str):
 def recording_ticket(launch_id: str):
     """A ticket for the take whose recording starts now."""
     launch, activity = learner_launch(launch_id)
-    raw = request.values.get("submission", "")
-    if not raw.isdigit():
+    number = row_number(request.values.get("submission", ""))
+    if number is None:
         raise EvidenceError("no_attempt", "The request did not name an attempt.", 400)
-    submission = evidence.owned_draft(int(raw), launch)
+    submission = evidence.owned_draft(number, launch)
     if "recording" not in activity.requirements.kinds:
         raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
     evidence.check_take_allowed(activity, submission)
@@ -155,13 +155,13 @@ def status(launch_id: str, upload_id: str):
 def chunk(launch_id: str, upload_id: str):
     launch, _activity = learner_launch(launch_id)
     upload = uploads.owned(upload_id, launch)
-    offset = request.args.get("offset", "")
-    if not offset.isdigit():
+    offset = row_number(request.args.get("offset", ""))
+    if offset is None:
         raise IntakeRefused("no_offset", "The chunk did not say where it belongs.")
     try:
         uploads.put_chunk(
             upload,
-            int(offset),
+            offset,
             intake.pieces(request.stream),
             media.store(),
             chunk_limit=current_app.config["UPLOAD_CHUNK_BYTES"],

@@ -462,3 +462,41 @@ def test_audit_entries_cannot_change(scene):
     db.session.delete(db.session.scalars(db.select(AuditEntry)).first())
     with pytest.raises(PermissionError):
         db.session.flush()
+
+
+def test_a_scoring_sent_back_is_verified_again_whatever_the_sample_draws(app, platform):
+    # A moderator's send-back is a doubt about this decision: the assessor's
+    # next submission must not escape verification on a fresh random draw.
+    with app.app_context():
+        w = world(moderation={"mode": "sample", "sample_share": 0.5})
+        course = w.course()
+        link = w.link(course)
+        learner = w.person(course, "learner", "learner")
+        mentor = w.person(course, "mentor", "mentor")
+        teacher = w.person(course, "teacher", "instructor")
+        s = SimpleNamespace(submission=w.submission(link, learner))
+        db.session.commit()
+
+        row = score(s, mentor, all_at(4), draw=0.0)
+        assert row.moderation_required
+        row = releases.moderate(
+            teacher,
+            row.id,
+            revision=row.revision,
+            action=Action.SEND_BACK,
+            note="Look at fluency again.",
+        )
+        db.session.commit()
+        # This draw alone would leave the decision unpicked.
+        row = score(s, mentor, all_at(4), revision=row.revision, draw=0.99)
+        assert row.status == "scored"
+        assert row.moderation_required
+        assert "sent back" in row.moderation_reason
+        refused(
+            Code.NEEDS_MODERATION,
+            releases.release,
+            mentor,
+            row.id,
+            revision=row.revision,
+            sender="test",
+        )
