@@ -80,10 +80,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
+        action = exc.description or ""
+        if exc.code == 413:
+            action = (
+                "This request is larger than Pathmark accepts here. Nothing "
+                "was saved; shorten what you sent and try again."
+            )
+        if request.headers.get("X-Requested-With") == "pathmark":
+            body = {"error": f"http_{exc.code}", "message": action}
+            return Response(
+                json.dumps(body), status=exc.code or 500, mimetype="application/json"
+            )
         html = render_template(
             "error.html",
             title=exc.name,
-            action=exc.description or "",
+            action=action,
             shown="",
             reason=None,
             status=exc.code,

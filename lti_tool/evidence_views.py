@@ -180,7 +180,16 @@ def prompt(launch_id: str):
 @bp.post("/evidence/<launch_id>/files")
 def upload_file(launch_id: str):
     launch, activity = learner_launch(launch_id)
-    submission = _draft(launch, activity)
+    limit = activity.limit(current_app.config["MAX_UPLOAD_BYTES"])
+    multipart = request.mimetype == "multipart/form-data"
+    # The body is evidence, so the artefact's limit applies, not the page
+    # limit, plus a form's overhead (Werkzeug spools a form's file to disk);
+    # intake holds the file itself to the limit while it streams.
+    request.max_content_length = limit + 64 * 1024
+    try:
+        submission = _draft(launch, activity)
+    except RequestEntityTooLarge:
+        raise intake.too_big(limit) from None
     kind = request.values.get("kind", "upload")
     if kind not in {"upload", "recording"}:
         raise EvidenceError("kind_not_allowed", "Unknown kind of evidence.", 400)
@@ -188,24 +197,17 @@ def upload_file(launch_id: str):
         raise EvidenceError("kind_not_allowed", "This task does not take that kind.")
     if kind == "recording":
         evidence.check_take_allowed(activity, submission)
-    limit = activity.limit(current_app.config["MAX_UPLOAD_BYTES"])
     store = media.store()
     mimetype = request.mimetype
-    if mimetype == "multipart/form-data":
-        # The page without script: Werkzeug spools the file to disk, and
-        # the request may not exceed the limit (plus the form's overhead).
-        request.max_content_length = limit + 64 * 1024
-        try:
-            sent = request.files.get("file")
-        except RequestEntityTooLarge:
-            raise intake.too_big(limit) from None
+    if multipart:
+        sent = request.files.get("file")
         if sent is None:
             raise IntakeRefused("empty", "Choose a file first.")
         name, declared = sent.filename or "", sent.mimetype or ""
         chunks = intake.pieces(sent.stream)
         expected = None
     else:
-        name = request.values.get("name", "")
+        name = request.args.get("name", "")
         declared = mimetype or ""
         chunks = intake.pieces(request.stream)
         expected = request.content_length

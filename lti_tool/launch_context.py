@@ -16,7 +16,11 @@ from lti_tool.vocab import Claim
 
 def current_launch(launch_id: str, *, role: CourseRole | None = None) -> Launch:
     """The launch this request's token opens; optionally require a role."""
-    token = request.values.get(TOKEN_PARAM)
+    # The query first: reading a form would read the body, which for
+    # evidence must wait until the view has set the body's own limit.
+    token = request.args.get(TOKEN_PARAM)
+    if token is None and request.mimetype == "application/x-www-form-urlencoded":
+        token = request.form.get(TOKEN_PARAM)
     launch = services().tokens.load(token, launch_id)
     if role is not None:
         require_role(launch, role)

@@ -22,7 +22,7 @@ import logging
 from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import ClientDisconnected
+from werkzeug.exceptions import ClientDisconnected, RequestEntityTooLarge
 
 from lti_tool import evidence, intake, media, recording_tickets, uploads
 from lti_tool.db import db, row_number
@@ -158,14 +158,24 @@ def chunk(launch_id: str, upload_id: str):
     offset = row_number(request.args.get("offset", ""))
     if offset is None:
         raise IntakeRefused("no_offset", "The chunk did not say where it belongs.")
+    # A chunk's own size limit applies here, not the page limit.
+    limit = current_app.config["UPLOAD_CHUNK_BYTES"]
+    request.max_content_length = limit
     try:
         uploads.put_chunk(
             upload,
             offset,
             intake.pieces(request.stream),
             media.store(),
-            chunk_limit=current_app.config["UPLOAD_CHUNK_BYTES"],
+            chunk_limit=limit,
         )
+    except RequestEntityTooLarge:
+        db.session.rollback()
+        raise IntakeRefused(
+            "chunk_too_large",
+            "The upload is larger than announced. Nothing was kept.",
+            status=413,
+        ) from None
     except ClientDisconnected:
         db.session.rollback()
         raise EvidenceError(
