@@ -46,6 +46,7 @@ from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies, select_proxy
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError
 
 from lti_tool.events import event
 
@@ -328,7 +329,14 @@ class OutboundClient:
                 # Its timeouts are what was left of the deadline.
                 raise ResponseRefused(self._too_slow()) from None
             with response:
-                body = self._read(response, deadline)
+                try:
+                    body = self._read(response, deadline)
+                except (HTTPError, OSError) as exc:
+                    # Raw reads raise urllib3's errors, not requests': an
+                    # answer cut short before its Content-Length, a reset.
+                    raise requests.ConnectionError(
+                        f"the answer broke off ({type(exc).__name__})"
+                    ) from None
         return Answer(
             status=response.status_code,
             reason=response.reason or "",

@@ -1,0 +1,73 @@
+"""OutboundClient against platforms that misbehave below HTTP's level:
+an answer that breaks off, headers sent a byte at a time.
+
+A WSGI server always writes well-formed headers, so these peers write raw
+bytes on a loopback socket.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+
+import pytest
+import requests
+
+from lti_tool.public_address import (
+    AddressPolicy,
+    OutboundClient,
+    parse_networks,
+)
+
+Script = Callable[[socket.socket], None]
+
+
+@contextmanager
+def raw_peer(script: Script) -> Iterator[str]:
+    """A loopback server that reads one request head, then runs ``script``."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(10)
+
+    def serve() -> None:
+        try:
+            conn, _ = server.accept()
+        except OSError:
+            return
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                part = conn.recv(4096)
+                if not part:
+                    return
+                head += part
+            # The client may hang up first, as it should when cutting.
+            with suppress(OSError):
+                script(conn)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/openid-configuration"
+    finally:
+        server.close()
+        thread.join(timeout=15)
+
+
+def client(timeout: float) -> OutboundClient:
+    policy = AddressPolicy(parse_networks("127.0.0.0/8"))
+    return OutboundClient(policy, timeout=timeout, max_bytes=10_000, user_agent="t")
+
+
+def broken_off(conn: socket.socket) -> None:
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n" + b'{"issuer": "http'
+    )
+
+
+def test_an_answer_cut_short_is_a_requests_error():
+    """Callers cope with requests' errors; urllib3's used to escape as a 500."""
+    with raw_peer(broken_off) as url, pytest.raises(requests.ConnectionError):
+        client(timeout=5).request("GET", url)
