@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 
@@ -18,6 +19,7 @@ import requests
 from lti_tool.public_address import (
     AddressPolicy,
     OutboundClient,
+    ResponseRefused,
     parse_networks,
 )
 
@@ -67,7 +69,24 @@ def broken_off(conn: socket.socket) -> None:
     )
 
 
+def dripped_head(conn: socket.socket) -> None:
+    head = b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 200 + b"\r\n"
+    for i in range(len(head)):
+        conn.sendall(head[i : i + 1])
+        time.sleep(0.1)
+
+
 def test_an_answer_cut_short_is_a_requests_error():
     """Callers cope with requests' errors; urllib3's used to escape as a 500."""
     with raw_peer(broken_off) as url, pytest.raises(requests.ConnectionError):
         client(timeout=5).request("GET", url)
+
+
+def test_headers_sent_a_byte_at_a_time_meet_the_deadline():
+    """Each byte comes well within any read timeout; the deadline still holds
+    for the whole answer (about 20 s of headers here, against 1 s)."""
+    with raw_peer(dripped_head) as url:
+        started = time.monotonic()
+        with pytest.raises(ResponseRefused, match="1 s"):
+            client(timeout=1).request("GET", url)
+        assert time.monotonic() - started < 3
