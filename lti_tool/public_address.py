@@ -272,6 +272,8 @@ class Answer:
     reason: str
     content_type: str
     body: bytes
+    # Where a redirect points; Pathmark never follows one.
+    location: str = ""
 
     @property
     def ok(self) -> bool:
@@ -305,7 +307,6 @@ class OutboundClient:
     def _session(self) -> requests.Session:
         session = requests.Session()
         session.trust_env = False
-        session.max_redirects = 0
         session.headers["User-Agent"] = self.user_agent
         # Compressed answers would lift the byte limit (and are not decoded
         # by the raw reads below).
@@ -357,19 +358,18 @@ class OutboundClient:
             reason=response.reason or "",
             content_type=response.headers.get("Content-Type", ""),
             body=body,
+            location=response.headers.get("Location", ""),
         )
 
     def _exchange(
         self, session: requests.Session, method: str, url: str, deadline: float, kwargs
     ) -> tuple[requests.Response, bytes]:
         left = max(deadline - time.monotonic(), 0.001)
-        response = session.request(
-            method,
-            url,
-            allow_redirects=False,
-            stream=True,
-            timeout=(left, left),
-            **kwargs,
+        request = session.prepare_request(requests.Request(method, url, **kwargs))
+        # Through the adapter, not Session.send: even told not to follow a
+        # redirect, that reads the redirect's whole body, past any limit.
+        response = session.get_adapter(url).send(
+            request, stream=True, timeout=(left, left), proxies={}
         )
         with response:
             try:

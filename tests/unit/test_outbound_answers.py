@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 import pytest
 import requests
 
+from lti_tool.dynamic_registration import platform_error_text
 from lti_tool.public_address import (
     AddressPolicy,
     OutboundClient,
@@ -90,3 +91,39 @@ def test_headers_sent_a_byte_at_a_time_meet_the_deadline():
         with pytest.raises(ResponseRefused, match="1 s"):
             client(timeout=1).request("GET", url)
         assert time.monotonic() - started < 3
+
+
+def redirect_with_a_big_body(conn: socket.socket) -> None:
+    conn.sendall(
+        b"HTTP/1.1 302 Found\r\nLocation: http://10.0.0.1/internal\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"x" * 65536
+    for _ in range(64):  # 4 MiB, far over the client's 10,000 bytes
+        conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+    conn.sendall(b"0\r\n\r\n")
+
+
+def short_redirect(conn: socket.socket) -> None:
+    conn.sendall(
+        b"HTTP/1.1 301 Moved Permanently\r\n"
+        b"Location: https://lms.example.edu/openid-configuration\r\n"
+        b"Content-Length: 0\r\n\r\n"
+    )
+
+
+def test_a_redirect_is_read_under_the_byte_limit():
+    """requests reads a redirect's whole body even when told not to follow
+    it; the byte limit must hold for that body too."""
+    too_much = pytest.raises(ResponseRefused, match="more than the 10000 bytes")
+    with raw_peer(redirect_with_a_big_body) as url, too_much:
+        client(timeout=5).request("GET", url)
+
+
+def test_a_redirect_is_answered_not_followed_and_named():
+    with raw_peer(short_redirect) as url:
+        answer = client(timeout=5).request("GET", url)
+    assert answer.status == 301
+    assert answer.location == "https://lms.example.edu/openid-configuration"
+    shown = platform_error_text(answer)
+    assert "redirects to https://lms.example.edu/openid-configuration" in shown
