@@ -128,6 +128,8 @@ class AddressPolicy:
             raise AddressRefused(f"{url[:200]!r} is not an http(s) URL")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
+            # Known limit: name resolution waits as long as the system's
+            # resolver does, outside http_timeout's deadline.
             infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError, ValueError) as exc:
             if unresolved_ok and isinstance(exc, socket.gaierror):
