@@ -222,6 +222,11 @@ def platform_error_text(answer: Answer) -> str:
                 parts.append(str(item))
         if isinstance(errors, dict):
             parts.extend(f"{k}: {v}" for k, v in errors.items())
+    if not parts and answer.location and 300 <= answer.status < 400:
+        parts.append(
+            f"It redirects to {answer.location[:200]}; Pathmark follows no "
+            "redirects, so the LMS must name the final URL."
+        )
     if not parts:
         parts.append(answer.text.strip()[:200] or answer.reason)
     return " · ".join(p for p in parts if p)

@@ -36,8 +36,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import threading
 import time
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -46,6 +48,7 @@ from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies, select_proxy
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import HTTPError
 
 from lti_tool.events import event
 
@@ -125,6 +128,8 @@ class AddressPolicy:
             raise AddressRefused(f"{url[:200]!r} is not an http(s) URL")
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
+            # Known limit: name resolution waits as long as the system's
+            # resolver does, outside http_timeout's deadline.
             infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
         except (socket.gaierror, UnicodeError, ValueError) as exc:
             if unresolved_ok and isinstance(exc, socket.gaierror):
@@ -147,11 +152,17 @@ class AddressPolicy:
             raise AddressRefused(f"the connection reached {address}, {why}")
 
 
-def _guarded(base: type[HTTPConnection], policy: AddressPolicy) -> type:
+def _guarded(
+    base: type[HTTPConnection],
+    policy: AddressPolicy,
+    opened: list[socket.socket] | None = None,
+) -> type:
     class Guarded(base):  # type: ignore[valid-type, misc]
         def _new_conn(self) -> socket.socket:
             sock = super()._new_conn()
             policy.check_peer(sock)
+            if opened is not None:
+                opened.append(sock)
             return sock
 
     return Guarded
@@ -167,9 +178,19 @@ class GuardedAdapter(HTTPAdapter):
     """A transport whose connections must end at an address the policy
     permits, or at the egress proxy the environment names."""
 
-    def __init__(self, policy: AddressPolicy):
+    def __init__(self, policy: AddressPolicy, keep_sockets: bool = False):
         self.policy = policy
+        # With keep_sockets, the sockets this adapter connected, so a
+        # deadline can cut them (for short-lived sessions only: the list
+        # only grows).
+        self.opened: list[socket.socket] | None = [] if keep_sockets else None
         super().__init__(max_retries=0)
+
+    def cut(self) -> None:
+        """Shut every socket down; a read blocked on one returns at once."""
+        for sock in self.opened or ():
+            with suppress(OSError):  # closed already
+                sock.shutdown(socket.SHUT_RDWR)
 
     def send(self, request, *args, **kwargs):  # type: ignore[override]
         # requests passes proxies by keyword; sessions here never set any.
@@ -180,8 +201,8 @@ class GuardedAdapter(HTTPAdapter):
 
     def init_poolmanager(self, *args, **kwargs) -> None:
         super().init_poolmanager(*args, **kwargs)
-        http_conn = _guarded(HTTPConnection, self.policy)
-        https_conn = _guarded(HTTPSConnection, self.policy)
+        http_conn = _guarded(HTTPConnection, self.policy, self.opened)
+        https_conn = _guarded(HTTPSConnection, self.policy, self.opened)
         self.poolmanager.pool_classes_by_scheme = {
             "http": type(
                 "GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}
@@ -253,6 +274,8 @@ class Answer:
     reason: str
     content_type: str
     body: bytes
+    # Where a redirect points; Pathmark never follows one.
+    location: str = ""
 
     @property
     def ok(self) -> bool:
@@ -286,12 +309,11 @@ class OutboundClient:
     def _session(self) -> requests.Session:
         session = requests.Session()
         session.trust_env = False
-        session.max_redirects = 0
         session.headers["User-Agent"] = self.user_agent
         # Compressed answers would lift the byte limit (and are not decoded
         # by the raw reads below).
         session.headers["Accept-Encoding"] = "identity"
-        adapter = GuardedAdapter(self.policy)
+        adapter = GuardedAdapter(self.policy, keep_sockets=True)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
@@ -315,26 +337,52 @@ class OutboundClient:
         if left <= 0:
             raise ResponseRefused(self._too_slow())
         with self._session() as session:
+            # Socket timeouts bound each read, not the answer: headers sent
+            # a byte at a time would outlast them, so a timer cuts the
+            # connection when the deadline passes.
+            timer = threading.Timer(left, session.get_adapter(url).cut)
+            timer.daemon = True
+            timer.start()
             try:
-                response = session.request(
-                    method,
-                    url,
-                    allow_redirects=False,
-                    stream=True,
-                    timeout=(left, left),
-                    **kwargs,
-                )
+                response, body = self._exchange(session, method, url, deadline, kwargs)
             except requests.Timeout:
                 # Its timeouts are what was left of the deadline.
                 raise ResponseRefused(self._too_slow()) from None
-            with response:
-                body = self._read(response, deadline)
+            except (requests.RequestException, HTTPError, OSError):
+                # A connection the timer cut breaks mid-read.
+                if time.monotonic() < deadline:
+                    raise
+                raise ResponseRefused(self._too_slow()) from None
+            finally:
+                timer.cancel()
         return Answer(
             status=response.status_code,
             reason=response.reason or "",
             content_type=response.headers.get("Content-Type", ""),
             body=body,
+            location=response.headers.get("Location", ""),
         )
+
+    def _exchange(
+        self, session: requests.Session, method: str, url: str, deadline: float, kwargs
+    ) -> tuple[requests.Response, bytes]:
+        left = max(deadline - time.monotonic(), 0.001)
+        request = session.prepare_request(requests.Request(method, url, **kwargs))
+        # Through the adapter, not Session.send: even told not to follow a
+        # redirect, that reads the redirect's whole body, past any limit.
+        response = session.get_adapter(url).send(
+            request, stream=True, timeout=(left, left), proxies={}
+        )
+        with response:
+            try:
+                body = self._read(response, deadline)
+            except (HTTPError, OSError) as exc:
+                # Raw reads raise urllib3's errors, not requests': an
+                # answer cut short before its Content-Length, a reset.
+                raise requests.ConnectionError(
+                    f"the answer broke off ({type(exc).__name__})"
+                ) from None
+        return response, body
 
     def _too_slow(self) -> str:
         return f"the exchange took longer than {self.timeout:g} seconds"
