@@ -6,6 +6,7 @@ import json
 import logging
 
 from flask import Flask, Response, render_template, request
+from sqlalchemy import delete
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.db import db
@@ -56,20 +57,30 @@ def refusal_response(refusal: LaunchRefused) -> Response:
     return Response(html, status=advice.status)
 
 
+# Refusals kept for the admin's list. Anyone can cause one, so the table is
+# trimmed to the newest rows (checked every PRUNE_EVERY refusals).
+KEEP_REFUSALS = 10_000
+PRUNE_EVERY = 100
+
+
 def _remember(refusal: LaunchRefused) -> None:
     """Keep the refusal for the admin's list; never let this fail the page."""
     try:
         db.session.rollback()
-        db.session.add(
-            LaunchRefusal(
-                reason=refusal.reason.value,
-                issuer=refusal.issuer[:1000],
-                client_id=refusal.client_id[:1000],
-                deployment_id=refusal.deployment_id[:1000],
-                detail=refusal.detail[:1000],
-            )
+        row = LaunchRefusal(
+            reason=refusal.reason.value,
+            issuer=refusal.issuer[:1000],
+            client_id=refusal.client_id[:1000],
+            deployment_id=refusal.deployment_id[:1000],
+            detail=refusal.detail[:1000],
         )
+        db.session.add(row)
         db.session.commit()
+        if row.id % PRUNE_EVERY == 0:
+            db.session.execute(
+                delete(LaunchRefusal).where(LaunchRefusal.id <= row.id - KEEP_REFUSALS)
+            )
+            db.session.commit()
     except Exception:  # noqa: BLE001 - the refusal page matters more
         db.session.rollback()
         event("launch.refusal_not_recorded", logging.ERROR, reason=refusal.reason)
