@@ -12,10 +12,12 @@ criterion and level. No Flask here; the pages are in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from lti_tool import rubrics
 from lti_tool.assessment_rights import Actor, require_staff
 from lti_tool.credentials import CredentialDefinition, Criterion
 from lti_tool.db import db, utcnow
@@ -43,9 +45,10 @@ def catalogue_variants(criterion: Criterion, level: int) -> list[str]:
     """Comments drawn from the catalogue for one level, shortest first.
 
     They go into the mentor's personal note, which follows the level's
-    standard text, so none repeats that text whole: each recombines the
-    script with the level's descriptor or with the next level's, keeping
-    one next step. Without a script the descriptors stand in.
+    standard text: each recombines the script with the level's descriptor
+    or with the next level's, keeping one next step. Without a script the
+    descriptors stand in. A variant that only repeats the standard text,
+    or sentences of it, is left out: the learner would read it twice.
     """
     here = criterion.level(level)
     higher = [lv for lv in criterion.levels if lv.number > level]
@@ -56,7 +59,7 @@ def catalogue_variants(criterion: Criterion, level: int) -> list[str]:
         variants.append(f"{criterion.title}: {here.label}. {here.descriptor}")
         if aim is not None:
             variants.append(f"Next step, towards {aim.label}: {aim.descriptor}")
-        return variants
+        return _new_to(rubrics.standard_text(criterion, level), variants)
     step = _step(script.next_step)
     variants.append(f"{script.strength} {step}")
     variants.append(
@@ -65,7 +68,31 @@ def catalogue_variants(criterion: Criterion, level: int) -> list[str]:
     if aim is not None:
         variants.append(f"To reach {aim.label}: {aim.descriptor} {step}")
     variants.append(f"{step} Practice: {script.practice}")
-    return _unique(variants)
+    return _new_to(rubrics.standard_text(criterion, level), _unique(variants))
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _sentences(text: str) -> set[str]:
+    """Sentences without the labels the standard text puts before them."""
+    found = re.split(r"(?<=[.!?])\s+", _plain(text))
+    return {re.sub(r"^(next step|practice): ", "", s) for s in found if s}
+
+
+def _new_to(standard: str, variants: list[str]) -> list[str]:
+    """The variants that say something the standard text does not.
+
+    Dropped, spacing and case aside: a variant found word for word inside
+    the standard text, and one made only of the standard text's sentences.
+    """
+    known = _sentences(standard)
+    return [
+        text
+        for text in variants
+        if _plain(text) not in _plain(standard) and not _sentences(text) <= known
+    ]
 
 
 def _step(text: str) -> str:

@@ -32,7 +32,7 @@ class Decision:
 
 def check_levels(rubric: Rubric, levels: Mapping[str, int]) -> None:
     """Refuse levels that miss a criterion, name an unknown one or go off scale."""
-    missing = [c for c in rubric.ids if c not in levels]
+    missing = [c.title for c in rubric.criteria if c.id not in levels]
     if missing:
         raise ScoringError("no level chosen for " + ", ".join(missing))
     unknown = sorted(set(levels) - set(rubric.ids))
@@ -41,11 +41,13 @@ def check_levels(rubric: Rubric, levels: Mapping[str, int]) -> None:
     for criterion in rubric.criteria:
         number = levels[criterion.id]
         if isinstance(number, bool) or not isinstance(number, int):
-            raise ScoringError(f"{criterion.id}: the level must be a whole number")
+            raise ScoringError(f"{criterion.title}: the level must be a whole number")
         try:
             criterion.level(number)
         except KeyError:
-            raise ScoringError(f"{criterion.id}: there is no level {number}") from None
+            raise ScoringError(
+                f"{criterion.title}: there is no level {number}"
+            ) from None
 
 
 def maximum(rubric: Rubric) -> float:

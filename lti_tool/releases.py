@@ -48,7 +48,7 @@ def final_scoring(assessment: Assessment) -> Final:
     if latest is not None and latest.outcome == Moderation.ADJUSTED:
         return Final(
             dict(latest.levels),
-            kept_notes(assessment.notes, latest.notes),
+            kept_notes(assessment, latest.levels, latest.notes),
             float(latest.total or 0),
             bool(latest.mastery),
             latest,
@@ -64,15 +64,25 @@ def final_scoring(assessment: Assessment) -> Final:
 
 
 def kept_notes(
-    assessor: Mapping[str, str], moderator: Mapping[str, str]
+    assessment: Assessment,
+    levels: Mapping[str, int],
+    notes: Mapping[str, str],
 ) -> dict[str, str]:
-    """The assessor's notes per criterion, replaced where the moderator wrote one.
+    """The notes a learner reads after the moderator chose ``levels``.
 
-    An adjustment changes levels; the learner keeps the feedback they were
-    given unless the moderator put their own words in its place.
+    Per criterion: the moderator's own note where they wrote one; else the
+    assessor's note while the level stands; else none, so the learner
+    reads only the standard feedback of the moderator's level, never
+    praise written for a level they did not get.
     """
-    merged = {cid: note for cid, note in assessor.items() if note}
-    merged.update({cid: note for cid, note in moderator.items() if note})
+    first = assessment.notes
+    same = {cid for cid in levels if assessment.levels.get(cid) == levels[cid]}
+    merged = {cid: note for cid, note in first.items() if note and cid in same}
+    for cid, note in notes.items():
+        # Adjustments saved before this rule copied the assessor's note in
+        # as if the moderator wrote it; such a copy is not theirs.
+        if note and (cid in same or note != first.get(cid)):
+            merged[cid] = note
     return merged
 
 
@@ -176,9 +186,8 @@ def moderate(
     elif action is Action.ADJUST:
         try:
             chosen = rubrics.parse_levels(definition.rubric, levels or {})
-            scored = rubrics.compose(
-                definition, chosen, kept_notes(assessment.notes, notes or {})
-            )
+            kept = kept_notes(assessment, chosen, notes or {})
+            scored = rubrics.compose(definition, chosen, kept)
         except rubrics.SheetError as exc:
             raise Refused(Code.BAD_SHEET, f"Not saved: {exc}.") from None
         row.outcome = Moderation.ADJUSTED

@@ -34,8 +34,9 @@ _COMMON_WORDS = (
     "those very what when where which while with would your"
 )
 _COMMON = frozenset(_COMMON_WORDS.split())
-# Phrases that show a next step even when the mentor rewrote the script.
-_NEXT_STEP_CUES = ("next step", "next time", "try ", "aim for", "work on")
+# Phrases that show a next step even when the mentor rewrote the script;
+# whole words only, so "entry" or "country" is no "try".
+_NEXT_STEP_CUES = re.compile(r"\b(?:next step|next time|try|aim for|work on)\b")
 
 MAX_NOTE = 2000
 
@@ -95,16 +96,17 @@ def parse_levels(rubric: Rubric, raw: Mapping[str, object]) -> dict[str, int]:
             continue
         if criterion_id not in rubric.ids:
             raise SheetError(f"the rubric has no criterion {criterion_id!r}")
+        criterion = rubric.criterion(criterion_id)
         try:
             number = int(str(value))
         except ValueError:
             raise SheetError(
-                f"{criterion_id}: the level must be a whole number"
+                f"{criterion.title}: the level must be a whole number"
             ) from None
         try:
-            rubric.criterion(criterion_id).level(number)
+            criterion.level(number)
         except KeyError:
-            raise SheetError(f"{criterion_id}: there is no level {number}") from None
+            raise SheetError(f"{criterion.title}: there is no level {number}") from None
         levels[criterion_id] = number
     return levels
 
@@ -130,12 +132,13 @@ def check_draft(rubric: Rubric, levels: Mapping[str, int]) -> None:
     for criterion_id, number in levels.items():
         if criterion_id not in rubric.ids:
             raise SheetError(f"the rubric has no criterion {criterion_id!r}")
+        criterion = rubric.criterion(criterion_id)
         if isinstance(number, bool) or not isinstance(number, int):
-            raise SheetError(f"{criterion_id}: the level must be a whole number")
+            raise SheetError(f"{criterion.title}: the level must be a whole number")
         try:
-            rubric.criterion(criterion_id).level(number)
+            criterion.level(number)
         except KeyError:
-            raise SheetError(f"{criterion_id}: there is no level {number}") from None
+            raise SheetError(f"{criterion.title}: there is no level {number}") from None
 
 
 def check_notes(rubric: Rubric, notes: Mapping[str, str], overall: str = "") -> None:
@@ -143,8 +146,9 @@ def check_notes(rubric: Rubric, notes: Mapping[str, str], overall: str = "") -> 
     unknown = sorted(set(notes) - set(rubric.ids))
     if unknown:
         raise SheetError("the rubric has no criterion " + ", ".join(unknown))
-    for text in (*notes.values(), overall):
+    for text in notes.values():
         _clean(text)
+    _clean(overall, "overall feedback")
 
 
 def compose(
@@ -177,15 +181,15 @@ def compose(
     return Scored(
         levels={c.id: levels[c.id] for c in rubric.criteria},
         feedback=feedback,
-        overall=_clean(overall),
+        overall=_clean(overall, "overall feedback"),
         decision=decision,
     )
 
 
-def _clean(text: str) -> str:
+def _clean(text: str, what: str = "a note") -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if len(text) > MAX_NOTE:
-        raise SheetError(f"a note may be at most {MAX_NOTE} characters")
+        raise SheetError(f"{what} may be at most {MAX_NOTE} characters")
     return text
 
 
@@ -203,7 +207,7 @@ def feedback_warnings(criterion: Criterion, level: int, text: str) -> list[str]:
     warnings = []
     lowered = text.lower()
     script = criterion.feedback.get(level)
-    has_step = any(cue in lowered for cue in _NEXT_STEP_CUES) or (
+    has_step = bool(_NEXT_STEP_CUES.search(lowered)) or (
         script is not None and script.next_step.lower() in lowered
     )
     if not has_step:

@@ -202,6 +202,62 @@ def score_with_keys_and_clicks(frame, page) -> None:
     frame.locator('textarea[name="overall"]').fill("A note Sam can act on.")
 
 
+# Boxes in the scoring frame's own viewport: the evidence panel, the first
+# criterion row, and how far the frame's document is scrolled.
+LAYOUT = """(toLast) => {
+    const rows = document.querySelectorAll("tr.criterion");
+    if (toLast) { rows[rows.length - 1].scrollIntoView({block: "end"}); }
+    else { window.scrollTo(0, 0); }
+    const box = (el) => {
+        const r = el.getBoundingClientRect();
+        return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+    };
+    return {evidence: box(document.querySelector(".evidence")),
+            row: box(rows[0]), last: box(rows[rows.length - 1]),
+            scrolled: window.scrollY, height: window.innerHeight};
+}"""
+
+# What sticks out of the frame sideways, innermost first, for the message.
+WIDER_THAN_FRAME = """() => [...document.body.querySelectorAll("*")]
+    .filter((el) => el.getBoundingClientRect().right > innerWidth + 1)
+    .reverse().slice(0, 5)
+    .map((el) => el.tagName + "." + el.className + " "
+                 + Math.round(el.getBoundingClientRect().right))"""
+
+
+def assert_evidence_beside_rubric(page) -> None:
+    """Evidence and rubric side by side; the evidence stays in view while
+    the mentor scrolls down to the last criterion."""
+    top = sheet_frame(page).evaluate(LAYOUT, False)
+    evidence, row = top["evidence"], top["row"]
+    assert evidence["right"] <= row["left"], f"not side by side: {top}"
+    assert row["top"] < evidence["bottom"] and evidence["top"] < row["bottom"], top
+
+    end = sheet_frame(page).evaluate(LAYOUT, True)
+    assert end["scrolled"] > 0, f"the rubric fits without scrolling: {end}"
+    assert end["last"]["bottom"] <= end["height"] + 1, end
+    shown = min(end["evidence"]["bottom"], end["height"])
+    shown -= max(end["evidence"]["top"], 0)
+    assert shown >= 0.8 * end["height"], f"the evidence left the frame: {end}"
+
+
+def assert_stacked_when_narrow(page) -> None:
+    """In a 320 px window the evidence sits above the rubric, no sideways
+    scrolling of the page."""
+    page.set_viewport_size({"width": 320, "height": WINDOW["height"]})
+    try:
+        narrow = sheet_frame(page).evaluate(LAYOUT, False)
+        assert narrow["evidence"]["bottom"] <= narrow["row"]["top"], narrow
+        overflow = sheet_frame(page).evaluate(
+            "document.documentElement.scrollWidth"
+            " - document.documentElement.clientWidth"
+        )
+        wide = sheet_frame(page).evaluate(WIDER_THAN_FRAME)
+        assert overflow <= 0, f"the narrow sheet scrolls sideways: {wide}"
+    finally:
+        page.set_viewport_size(WINDOW)
+
+
 def try_to_verify_own_scoring(page, stack, title: str, form: dict) -> None:
     """The assessor posts the Verify form a moderator's screen carries.
 
@@ -270,6 +326,8 @@ def test_mentor_scores_in_the_sandbox_and_a_second_teacher_verifies(window, cour
         "document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
     assert overflow <= 0, f"the sheet scrolls sideways by {overflow} px"
+    assert_evidence_beside_rubric(page)
+    assert_stacked_when_narrow(page)
 
     score_with_keys_and_clicks(frame, page)
     frame.get_by_role("button", name="Submit scoring").click()

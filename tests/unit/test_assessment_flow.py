@@ -103,9 +103,9 @@ def test_learner_and_other_course_staff_cannot_score(scene):
 @pytest.mark.parametrize(
     ("levels", "text"),
     [
-        (all_at(3) | {"range": "7"}, "range: there is no level 7"),
+        (all_at(3) | {"range": "7"}, "Range: there is no level 7"),
         (all_at(3) | {"tone": "2"}, "no criterion 'tone'"),
-        ({"range": "3"}, "no level chosen for coherence"),
+        ({"range": "3"}, "no level chosen for Coherence, Fluency"),
     ],
 )
 def test_bad_sheets_are_refused_with_the_reason(scene, levels, text):

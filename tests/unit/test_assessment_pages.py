@@ -229,7 +229,11 @@ def test_second_mentor_gets_a_conflict_and_keeps_their_choices(course, app):
     assert second.status_code == 409
     assert "Teacher changed this assessment" in html
     assert re.search(r'name="level-range" value="4"[^>]*checked', html)
-    assert "Mine." in html and "data-saved-version" in html
+    assert "Mine." in html
+    # The other person's saved version, in the rubric's words.
+    saved = re.search(r"data-saved-version>(.*?)</p>", html).group(1)
+    assert saved.startswith("Saved version now: Coherence at level 2, Developing;")
+    assert "Range at level 2, Developing" in saved and "range" not in saved
     with app.app_context():
         row = db.session.scalars(db.select(Assessment)).one()
         assert set(row.levels.values()) == {2}

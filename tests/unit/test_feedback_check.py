@@ -48,6 +48,9 @@ def rng():
         ("Your range was wide.", [NO_STEP]),
         ("Your range is good; try new verbs next time.", []),
         ("Wide range. Aim for step 4 next time.", []),  # the script's own step
+        # "try" inside another word is no next step; the whole word is one.
+        ("Your range covers each entry of the country list.", [NO_STEP]),
+        ("Your range is wide. Now try.", []),
     ],
 )
 def test_note_warnings_known_answers(note, expected):
@@ -135,7 +138,7 @@ def test_only_the_courses_staff_may_ask(people, who, status, code):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"level-range": "9"}, "there is no level 9"),
+        ({"level-range": "9"}, "Range: there is no level 9"),
         ({"level-tone": "2"}, "no criterion 'tone'"),
         ({"level-range": "3", "note-range": "x" * 2001}, "at most 2000"),
     ],

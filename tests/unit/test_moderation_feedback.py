@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from lti_tool.models import Assessment
+from lti_tool.releases import kept_notes
 from tests.assessment_factory import all_at
 from tests.unit.test_assessment_pages import (  # noqa: F401
     assessment_id,
@@ -78,3 +80,42 @@ def test_an_adjustment_keeps_the_assessors_notes_for_the_learner(
     assert "Good verbs." in results
     assert "Long pauses." in results and "Smooth pace." not in results
     assert "A clear story overall." in results
+
+
+def test_a_changed_level_without_a_moderator_note_drops_the_assessors_praise(
+    course,  # noqa: F811
+    app,
+):
+    aid = _scored(course, app)
+    levels = {f"level-{k}": v for k, v in (all_at(3) | {"fluency": "2"}).items()}
+    _moderate(course, aid, levels | {"action": "adjust"})
+    _release(course, aid)
+    learner = course["learner"]
+    results = learner.get(f"/results/{learner.id}").get_data(as_text=True)
+    # Fluency went down a level: the learner reads that level's standard
+    # feedback, not the note praising the level the assessor chose.
+    assert "Smooth pace." not in results
+    assert "You showed fluency at step 2." in results
+    # Range kept its level, so it keeps the assessor's note.
+    assert "Good verbs." in results
+
+
+def test_kept_notes_per_criterion():
+    first = Assessment(
+        levels={"range": 3, "fluency": 3, "coherence": 3},
+        notes={"range": "Good verbs.", "fluency": "Smooth pace.", "coherence": ""},
+    )
+    levels = {"range": 3, "fluency": 2, "coherence": 4}
+    assert kept_notes(first, levels, {}) == {"range": "Good verbs."}
+    assert kept_notes(first, levels, {"fluency": "Long pauses."}) == {
+        "range": "Good verbs.",
+        "fluency": "Long pauses.",
+    }
+    # The moderator's own words win where the level stands, too.
+    assert kept_notes(first, levels, {"range": "Varied verbs."}) == {
+        "range": "Varied verbs."
+    }
+    # An adjustment stored before the rule carried the assessor's note as a
+    # copy; at a changed level that copy is dropped.
+    copied = {"range": "Good verbs.", "fluency": "Smooth pace."}
+    assert kept_notes(first, levels, copied) == {"range": "Good verbs."}

@@ -124,12 +124,12 @@ RUBRIC = Rubric(
 @pytest.mark.parametrize(
     ("levels", "message"),
     [
-        ({"a": 1}, "no level chosen for b"),
+        ({"a": 1}, "no level chosen for B$"),
         ({"a": 1, "b": 1, "c": 2}, "the rubric has no criterion c"),
-        ({"a": 5, "b": 1}, "a: there is no level 5"),
-        ({"a": 0, "b": 1}, "a: there is no level 0"),
-        ({"a": True, "b": 1}, "a: the level must be a whole number"),
-        ({"a": "2", "b": 1}, "a: the level must be a whole number"),
+        ({"a": 5, "b": 1}, "A: there is no level 5"),
+        ({"a": 0, "b": 1}, "A: there is no level 0"),
+        ({"a": True, "b": 1}, "A: the level must be a whole number"),
+        ({"a": "2", "b": 1}, "A: the level must be a whole number"),
     ],
 )
 def test_bad_levels_are_refused(levels, message):

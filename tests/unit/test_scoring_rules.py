@@ -44,14 +44,23 @@ def test_compose_without_a_script_falls_back_to_the_descriptor():
 @pytest.mark.parametrize(
     ("levels", "message"),
     [
-        (all_at(3) | {"range": 5}, "range: there is no level 5"),
+        (all_at(3) | {"range": 5}, "Range: there is no level 5"),
         (all_at(3) | {"tone": 2}, "the rubric has no criterion tone"),
-        ({"coherence": 3}, "no level chosen for range"),
+        ({"coherence": 3}, "no level chosen for Range, Fluency, Intelligibility$"),
     ],
 )
 def test_compose_refuses_a_sheet_that_does_not_fit(levels, message):
     with pytest.raises(rubrics.SheetError, match=message):
         rubrics.compose(definition(), levels)
+
+
+def test_length_errors_name_the_note_or_the_overall_feedback():
+    long = "x" * (rubrics.MAX_NOTE + 1)
+    with pytest.raises(rubrics.SheetError) as overall:
+        rubrics.compose(definition(), all_at(3), overall=long)
+    assert str(overall.value) == "overall feedback may be at most 2000 characters"
+    with pytest.raises(rubrics.SheetError, match="^a note may be at most 2000"):
+        rubrics.compose(definition(), all_at(3), {"range": long})
 
 
 def test_parse_levels_from_form_values():
