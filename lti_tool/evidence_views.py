@@ -45,6 +45,7 @@ from lti_tool.receipts import claims_for, sign
 from lti_tool.roles import CourseRole
 from lti_tool.services import services
 from lti_tool.storage import build_store
+from lti_tool.typed_work import keeps_typed
 
 bp = Blueprint("evidence", __name__)
 
@@ -241,6 +242,7 @@ def upload_file(launch_id: str):
 
 
 @bp.post("/evidence/<launch_id>/text")
+@keeps_typed({"text": "Your text"})
 def add_text(launch_id: str):
     launch, activity = learner_launch(launch_id)
     submission = _draft(launch, activity)

@@ -1,4 +1,10 @@
-"""Pages opened after a launch: which launch, whose, and who may frame them."""
+"""Pages opened after a launch: which launch, whose, and who may frame them.
+
+``current_launch`` is where the session slides: it checks the token the
+request brought and puts a new one for the same launch in ``g``, which
+``launch_url`` and the templates' hidden ``lt`` fields use. JSON answers
+carry it in the ``Pathmark-Launch-Token`` header for page scripts.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request, url_for
 
-from lti_tool.launch_session import TOKEN_PARAM
+from lti_tool.launch_session import TOKEN_PARAM, TOKEN_HEADER
 from lti_tool.models import Launch
 from lti_tool.refusals import LaunchRefused, Reason
 from lti_tool.roles import CourseRole
@@ -15,13 +21,17 @@ from lti_tool.vocab import Claim
 
 
 def current_launch(launch_id: str, *, role: CourseRole | None = None) -> Launch:
-    """The launch this request's token opens; optionally require a role."""
-    token = request.values.get(TOKEN_PARAM)
-    launch = services().tokens.load(token, launch_id)
+    """The launch this request's token opens; optionally require a role.
+
+    The page drawn for it gets a newly issued token, so activity keeps
+    the session alive (within the tokens' cap from the launch).
+    """
+    tokens = services().tokens
+    launch = tokens.load(request.values.get(TOKEN_PARAM), launch_id)
     if role is not None:
         require_role(launch, role)
     g.launch = launch
-    g.launch_token = token
+    g.launch_token = tokens.issue(launch)
     return launch
 
 
@@ -88,6 +98,8 @@ def init_app(app: Flask) -> None:
             )
         else:
             response.headers.setdefault("Content-Security-Policy", "frame-ancestors *")
+        if launch is not None and response.is_json:
+            response.headers[TOKEN_HEADER] = g.launch_token
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response
