@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request, url_for
 
-from lti_tool.launch_session import TOKEN_PARAM, TOKEN_HEADER
+from lti_tool.launch_session import TOKEN_HEADER, TOKEN_PARAM
 from lti_tool.models import Launch
 from lti_tool.refusals import LaunchRefused, Reason
 from lti_tool.roles import CourseRole
