@@ -54,9 +54,10 @@ def typed_fields(view: object, form: MultiDict[str, str]) -> list[TypedField]:
 
 
 def _label(labels: dict[str, str], name: str) -> str | None:
-    if name in labels:
-        return labels[name]
     for key, label in labels.items():
-        if key.endswith("-") and name.startswith(key) and name != key:
+        if not key.endswith("-"):
+            if name == key:
+                return label
+        elif name.startswith(key) and name != key:
             return label.format(name[len(key) :])
     return None
