@@ -39,6 +39,7 @@ from lti_tool.models import Assessment, Launch
 from lti_tool.moderation import Action, Code, Refused
 from lti_tool.roster import Member, NamesRoles, RosterUnavailable
 from lti_tool.services import services
+from lti_tool.typed_work import keeps_typed
 from lti_tool.vocab import Claim
 
 bp = Blueprint("assessment", __name__)
@@ -247,6 +248,7 @@ def sheet(launch_id: str, submission_id: int):
 
 
 @bp.post("/assess/<launch_id>/submissions/<int:submission_id>")
+@keeps_typed({"note-": "Note on criterion {}", "overall": "Overall feedback"})
 def save(launch_id: str, submission_id: int):
     launch = current_launch(launch_id)
     actor = actor_of(launch)
@@ -283,6 +285,7 @@ def save(launch_id: str, submission_id: int):
 
 
 @bp.post("/assess/<launch_id>/submissions/<int:submission_id>/return")
+@keeps_typed({"note": "What to change"})
 def give_back(launch_id: str, submission_id: int):
     launch = current_launch(launch_id)
     try:
@@ -299,6 +302,7 @@ def give_back(launch_id: str, submission_id: int):
 
 
 @bp.post("/assess/<launch_id>/assessments/<int:assessment_id>/moderate")
+@keeps_typed({"note-": "Note on criterion {}", "note": "Note to the assessor"})
 def moderate(launch_id: str, assessment_id: int):
     launch = current_launch(launch_id)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, current_app, render_template, request
 from sqlalchemy import delete
 from werkzeug.exceptions import HTTPException
 
@@ -13,6 +13,7 @@ from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.models import LaunchRefusal
 from lti_tool.refusals import LaunchRefused, Reason
+from lti_tool.typed_work import TypedField, typed_fields
 
 
 def _wants_json() -> bool:
@@ -53,8 +54,19 @@ def refusal_response(refusal: LaunchRefused) -> Response:
         shown=refusal.shown,
         reason=refusal.reason.value,
         status=advice.status,
+        typed=_typed_back(refusal),
     )
     return Response(html, status=advice.status)
+
+
+def _typed_back(refusal: LaunchRefused) -> list[TypedField]:
+    """What the person typed, when the form came after their session ended."""
+    if refusal.reason is not Reason.SESSION_EXPIRED or request.method != "POST":
+        return []
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return []  # typed work comes from plain forms; a body is not read
+    view = current_app.view_functions.get(request.endpoint or "")
+    return typed_fields(view, request.form)
 
 
 # Refusals kept for the admin's list. Anyone can cause one, so the table is

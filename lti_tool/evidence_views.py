@@ -45,6 +45,7 @@ from lti_tool.receipts import claims_for, sign
 from lti_tool.roles import CourseRole
 from lti_tool.services import services
 from lti_tool.storage import build_store
+from lti_tool.typed_work import keeps_typed
 
 bp = Blueprint("evidence", __name__)
 
@@ -75,8 +76,8 @@ def _error_response(code: str, message: str, status: int, **extra) -> Response:
     return Response(html, status=status)
 
 
-def learner_launch(launch_id: str) -> tuple[Launch, Activity]:
-    launch = current_launch(launch_id, role=CourseRole.LEARNER)
+def learner_launch(launch_id: str, query_only: bool = False) -> tuple[Launch, Activity]:
+    launch = current_launch(launch_id, role=CourseRole.LEARNER, query_only=query_only)
     if launch.resource_link is None:
         raise EvidenceError("no_activity", "This launch has no activity.", 400)
     return launch, evidence.activity_for(launch.resource_link)
@@ -179,7 +180,7 @@ def prompt(launch_id: str):
 
 @bp.post("/evidence/<launch_id>/files")
 def upload_file(launch_id: str):
-    launch, activity = learner_launch(launch_id)
+    launch, activity = learner_launch(launch_id, query_only=True)
     limit = activity.limit(current_app.config["MAX_UPLOAD_BYTES"])
     multipart = request.mimetype == "multipart/form-data"
     # The body is evidence, so the artefact's limit applies, not the page
@@ -243,6 +244,7 @@ def upload_file(launch_id: str):
 
 
 @bp.post("/evidence/<launch_id>/text")
+@keeps_typed({"text": "Your text"})
 def add_text(launch_id: str):
     launch, activity = learner_launch(launch_id)
     submission = _draft(launch, activity)

@@ -1,4 +1,10 @@
-"""Pages opened after a launch: which launch, whose, and who may frame them."""
+"""Pages opened after a launch: which launch, whose, and who may frame them.
+
+``current_launch`` is where the session slides: it checks the token the
+request brought and puts a new one for the same launch in ``g``, which
+``launch_url`` and the templates' hidden ``lt`` fields use. JSON answers
+carry it in the ``Pathmark-Launch-Token`` header for page scripts.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +12,35 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request, url_for
 
-from lti_tool.launch_session import TOKEN_PARAM
+from lti_tool.launch_session import TOKEN_HEADER, TOKEN_PARAM
 from lti_tool.models import Launch
 from lti_tool.refusals import LaunchRefused, Reason
 from lti_tool.roles import CourseRole
 from lti_tool.services import services
 from lti_tool.vocab import Claim
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-def current_launch(launch_id: str, *, role: CourseRole | None = None) -> Launch:
-    """The launch this request's token opens; optionally require a role."""
-    # The query first: reading a form would read the body, which for
-    # evidence must wait until the view has set the body's own limit.
+
+def current_launch(
+    launch_id: str, *, role: CourseRole | None = None, query_only: bool = False
+) -> Launch:
+    """The launch this request's token opens; optionally require a role.
+
+    The page drawn for it gets a newly issued token, so activity keeps
+    the session alive (within the tokens' cap from the launch).
+    """
+    tokens = services().tokens
+    # The query, then a form's field; ``query_only`` leaves the body unread
+    # (evidence sets its own size limit before its body is parsed).
     token = request.args.get(TOKEN_PARAM)
-    if token is None and request.mimetype == "application/x-www-form-urlencoded":
+    if token is None and not query_only and request.mimetype in FORM_TYPES:
         token = request.form.get(TOKEN_PARAM)
-    launch = services().tokens.load(token, launch_id)
+    launch = tokens.load(token, launch_id)
     if role is not None:
         require_role(launch, role)
     g.launch = launch
-    g.launch_token = token
+    g.launch_token = tokens.issue(launch)
     return launch
 
 
@@ -92,6 +107,10 @@ def init_app(app: Flask) -> None:
             )
         else:
             response.headers.setdefault("Content-Security-Policy", "frame-ancestors *")
+        # Known limit: only scoring.js reads this; evidence.js keeps the token
+        # its page was drawn with in its upload URLs.
+        if launch is not None and response.is_json:
+            response.headers[TOKEN_HEADER] = g.launch_token
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         return response

@@ -52,7 +52,11 @@ def build_services(app: Flask) -> Services:
             refetch_interval=timedelta(seconds=cfg["PLATFORM_JWKS_REFETCH_INTERVAL"]),
             timeout=cfg["HTTP_TIMEOUT"],
         ),
-        tokens=LaunchTokens(cfg["SECRET_KEY"], cfg["LAUNCH_TOKEN_MAX_AGE"]),
+        tokens=LaunchTokens(
+            cfg["SECRET_KEY"],
+            cfg["LAUNCH_TOKEN_MAX_AGE"],
+            timedelta(hours=cfg["LAUNCH_SESSION_MAX_HOURS"]),
+        ),
         policy=LaunchPolicy(
             leeway=timedelta(seconds=cfg["LEEWAY_SECONDS"]),
             state_max_age=timedelta(seconds=cfg["LOGIN_STATE_MAX_AGE"]),

@@ -25,12 +25,30 @@
       });
     });
   }
+  // Each answer carries a renewed launch token: the page's forms take it,
+  // so a mentor who keeps typing keeps the session until the hard cap.
+  function renewToken(response) {
+    var fresh = response.headers.get("Pathmark-Launch-Token");
+    if (!fresh) { return; }
+    var fields = document.querySelectorAll('input[type="hidden"][name="lt"]');
+    Array.prototype.forEach.call(fields, function (field) { field.value = fresh; });
+  }
+  // A 401 means the session has ended: say so where the mentor looks,
+  // before they press save, and stop asking.
+  var ended = false;
+  function sessionEnded() {
+    ended = true;
+    var status = document.querySelector("[data-session-ended]");
+    if (status) { status.hidden = false; }
+  }
   function check() {
     var ticket = ++asked;
     fetch(sheet.dataset.checkUrl, {
       method: "POST", body: new FormData(sheet), credentials: "omit",
       headers: { Accept: "application/json" }
     }).then(function (response) {
+      renewToken(response);
+      if (response.status === 401) { sessionEnded(); return null; }
       return response.ok ? response.json() : null;
     }).then(function (reply) {
       if (reply && reply.warnings && ticket === asked) {
@@ -39,7 +57,7 @@
     }).catch(function () { /* the check is advice; the form still saves */ });
   }
   function checkSoon() {
-    if (!sheet || !window.fetch || !window.FormData) { return; }
+    if (!sheet || ended || !window.fetch || !window.FormData) { return; }
     clearTimeout(timer);
     timer = setTimeout(check, 500);
   }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import pytest
 from itsdangerous import TimestampSigner
@@ -116,7 +117,9 @@ def test_a_token_never_opens_another_launch(client, platform, app):
 def test_tokens_signed_with_another_secret_are_refused(client, platform, app):
     url = _launch_page(client, platform.launch(client)[0])
     token = url.split("lt=")[1]
-    other = LaunchTokens("another-secret-of-enough-length", max_age=7200)
+    other = LaunchTokens(
+        "another-secret-of-enough-length", max_age=7200, max_session=timedelta(hours=12)
+    )
     with pytest.raises(LaunchRefused) as refused:
         other.launch_id(token)
     assert refused.value.reason is Reason.SESSION_EXPIRED
