@@ -114,14 +114,22 @@ def open_sheet(page, stack, role: str, bucket: str, title: str):
     return frame
 
 
-def wait_for(check, seconds: float = 30.0):
-    """Poll ``check`` until it returns something true, or give up."""
+def wait_for(check, seconds: float = 30.0, page=None):
+    """Poll ``check`` until it returns something true, or give up.
+
+    With ``page``, the pause lets Playwright take in the browser's events
+    (frames attached or navigated); a bare sleep would leave its view of
+    the frames as it was when polling began.
+    """
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         found = check()
         if found:
             return found
-        time.sleep(0.25)
+        if page is not None:
+            page.wait_for_timeout(250)
+        else:
+            time.sleep(0.25)
     return check()
 
 
@@ -178,7 +186,7 @@ def assert_pdf_shown(page) -> None:
     def shown():
         return [d for d in documents() if "/artefacts/" in d.url and d.child_frames]
 
-    if not wait_for(shown, seconds=30):
+    if not wait_for(shown, seconds=60, page=page):
         seen = [(d.url, len(d.child_frames)) for d in documents()]
         raise AssertionError(f"Chromium showed no PDF; frames (url, inner): {seen}")
 
