@@ -277,3 +277,56 @@ def test_a_finish_answered_busy_is_tried_again(app, platform, server, browser):
     with app.app_context():
         assert len(db.session.scalars(db.select(Artefact)).all()) == 1
     context.close()
+
+
+def test_a_framed_page_that_cannot_keep_the_take_offers_it_as_a_file(
+    app, platform, server, browser, lms_page, monkeypatch
+):
+    # Framed by the LMS with third-party cookies blocked, chromium refuses
+    # the frame its IndexedDB: the take cannot wait on the device, so the
+    # page must not say it does, and hands the learner the file instead.
+    app.config["UPLOAD_CHUNK_BYTES"] = 4096
+    place_credential(
+        app,
+        kinds=["recording", "upload"],
+        media_types=["audio/webm"],
+        min_seconds=2,
+        max_seconds=30,
+        reveal_prompt_on_record=False,
+    )
+    lms_origin, frame = lms_page
+    learner = launch(
+        app,
+        platform,
+        claims={Claim.LAUNCH_PRESENTATION: {"return_url": f"{lms_origin}/course"}},
+    )
+    frame["src"] = f"{server}/activity/{learner.launch_id}?lt={learner.token}"
+    context = browser.new_context(viewport={"width": 320, "height": 900})
+    context.set_default_timeout(15_000)
+    top = context.new_page()
+    top.goto(f"{lms_origin}/course")
+    page = top.frame_locator("#tool")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Start recording").click()
+    page.get_by_role("button", name="Stop").and_(page.locator(":enabled")).wait_for()
+    top.wait_for_timeout(3300)
+    page.get_by_role("button", name="Stop").click()
+
+    def end_session_after_first_chunk(route):
+        if route.request.method == "PUT":
+            expire_launch_tokens(monkeypatch, app)
+        route.continue_()
+
+    top.route(lambda url: "/uploads/" in url, end_session_after_first_chunk)
+    keep = page.get_by_role("button", name="Keep this take")
+    keep.and_(page.locator(":enabled")).wait_for()
+    keep.click()
+    status = page.locator("#status")
+    status.get_by_text("Your session in the course has ended").wait_for()
+    assert "does not let Pathmark keep the recording" in status.inner_text()
+    assert "kept on this device" not in status.inner_text()
+    save = page.get_by_role("link", name="Save the recording to this device")
+    assert save.is_visible()
+    assert save.get_attribute("download") == "recording.webm"
+    assert save.get_attribute("href").startswith("blob:")
+    context.close()
