@@ -311,6 +311,8 @@
     keepBtn.disabled = false;
     startBtn.disabled = false;
     startBtn.textContent = "Record again";
+    // Stop is disabled now; keep a keyboard user where the next step is.
+    keepBtn.focus();
     var min = parseInt(cfg.minSeconds, 10) || 0;
     say(min && seconds < min
       ? "This take is shorter than the " + min + " s the task needs. Record again, or keep it anyway."

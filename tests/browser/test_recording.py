@@ -330,3 +330,40 @@ def test_a_framed_page_that_cannot_keep_the_take_offers_it_as_a_file(
     assert save.get_attribute("download") == "recording.webm"
     assert save.get_attribute("href").startswith("blob:")
     context.close()
+
+
+def test_recording_by_keyboard_alone_shows_no_empty_player(
+    app, platform, server, browser
+):
+    place_credential(
+        app,
+        kinds=["recording"],
+        media_types=["audio/webm"],
+        min_seconds=2,
+        max_seconds=30,
+        reveal_prompt_on_record=False,
+    )
+    learner = launch(app, platform)
+    context = browser.new_context(viewport={"width": 320, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{server}/activity/{learner.launch_id}?lt={learner.token}")
+    page.get_by_role("button", name="Start", exact=True).click()
+    # An audio task shows no video player before anything was recorded.
+    assert page.locator("#rec-preview-video").is_hidden()
+    assert page.locator("#rec-preview").is_hidden()
+
+    page.get_by_role("button", name="Start recording").focus()
+    page.keyboard.press("Enter")
+    stop = page.get_by_role("button", name="Stop")
+    stop.and_(page.locator(":enabled")).wait_for()
+    assert page.evaluate("document.activeElement.id") == "rec-stop"
+    page.wait_for_timeout(2500)
+    page.keyboard.press("Enter")
+    keep = page.get_by_role("button", name="Keep this take")
+    keep.and_(page.locator(":enabled")).wait_for()
+    # Stop is disabled once pressed; focus moves on to keeping the take.
+    assert page.evaluate("document.activeElement.id") == "rec-keep"
+    assert page.locator("#rec-preview").is_visible()
+    assert page.locator("#rec-preview-video").is_hidden()
+    context.close()
