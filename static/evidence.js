@@ -54,6 +54,8 @@
 
   function explain(err) {
     if (err.error === "session_expired" && err.message) { return err.message; }
+    // A refused launch says what to do; a plain upload is not kept or resumed.
+    if (err.action) { return err.action; }
     if (err.status === 401) {
       return "Your session has ended. Open the activity again from your course; " +
         "what already arrived is kept and the upload will continue.";

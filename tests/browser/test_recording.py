@@ -367,3 +367,28 @@ def test_recording_by_keyboard_alone_shows_no_empty_player(
     assert page.locator("#rec-preview").is_visible()
     assert page.locator("#rec-preview-video").is_hidden()
     context.close()
+
+
+def test_a_file_upload_after_the_session_ended_does_not_promise_to_resume(
+    app, platform, server, browser, monkeypatch, tmp_path
+):
+    from tests import media_samples
+
+    place_credential(app, kinds=["upload"], media_types=["application/pdf"])
+    learner = launch(app, platform)
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{server}/activity/{learner.launch_id}?lt={learner.token}")
+    page.get_by_role("button", name="Start", exact=True).click()
+    pdf = tmp_path / "portfolio.pdf"
+    pdf.write_bytes(media_samples.pdf())
+    page.locator("#upload-file").set_input_files(str(pdf))
+    expire_launch_tokens(monkeypatch, app)
+    page.get_by_role("button", name="Upload").click()
+    status = page.locator("#status")
+    status.get_by_text("open the activity again").wait_for()
+    assert "will continue" not in status.inner_text()
+    with app.app_context():
+        assert db.session.scalars(db.select(Artefact)).all() == []
+    context.close()
