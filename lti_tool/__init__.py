@@ -62,6 +62,10 @@ def create_app(settings: dict[str, Any] | None = None) -> Flask:
 
     events.configure(config["LOG_LEVEL"])
 
+    from lti_tool import body_limits
+
+    body_limits.init_app(app)
+
     from lti_tool.db import db, migrate
 
     db.init_app(app)

@@ -256,8 +256,9 @@ def serve(bind: str, workers: int) -> None:
 
 def gunicorn_command(bind: str, workers: int) -> list[str]:
     """The gunicorn command line; its access log leaves out query strings."""
-    from lti_tool.access_log import GUNICORN_ACCESS_FORMAT
+    from lti_tool.access_log import GUNICORN_ACCESS_FORMAT, PathOnlyLogger
 
+    logger = f"{PathOnlyLogger.__module__}.{PathOnlyLogger.__name__}"
     return [
         sys.executable,
         "-m",
@@ -270,6 +271,8 @@ def gunicorn_command(bind: str, workers: int) -> list[str]:
         "-",
         "--access-logformat",
         GUNICORN_ACCESS_FORMAT,
+        "--logger-class",
+        logger,
         "lti_tool.wsgi:app",
     ]
 

@@ -137,16 +137,23 @@ def link_url(token: str) -> str:
     return current_app.config["BASE_URL"] + f"/media/{token}"
 
 
+# One sentence for every dead link: saying which would tell a guesser more.
+LINK_GONE = (
+    "This link to a piece of evidence has expired, was withdrawn, or was "
+    "never valid. Open the submission from the course to see the evidence."
+)
+
+
 def open_link(token: str) -> Artefact:
     """The artefact a signed link opens; 404 for forged, expired or revoked."""
     try:
         data = _serializer().loads(token)
     except BadSignature:
         event("evidence.media_link_refused", logging.WARNING, reason="signature")
-        raise NotFound() from None
+        raise NotFound(LINK_GONE) from None
     link = db.session.get(MediaLink, data.get("m"))
     if link is None or link.artefact_id != data.get("a"):
-        raise NotFound()
+        raise NotFound(LINK_GONE)
     if link.revoked_at is not None or link.expires_at <= utcnow():
         event(
             "evidence.media_link_refused",
@@ -154,7 +161,7 @@ def open_link(token: str) -> Artefact:
             reason="revoked" if link.revoked_at else "expired",
             link=link.id,
         )
-        raise NotFound()
+        raise NotFound(LINK_GONE)
     return db.session.get(Artefact, link.artefact_id)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from lti_tool import media
 from lti_tool.db import db
@@ -88,9 +89,12 @@ def verify_page():
     result = None
     if request.method == "POST":
         request.max_content_length = MAX_RECEIPT_BYTES
-        sent = request.files.get("receipt")
-        text = sent.read().decode("utf-8", "replace") if sent else ""
-        text = text or request.form.get("text", "")
+        try:
+            sent = request.files.get("receipt")
+            text = sent.read().decode("utf-8", "replace") if sent else ""
+            text = text or request.form.get("text", "")
+        except RequestEntityTooLarge:
+            return _too_large()
         # The public page never re-reads stored bytes: a large receipt posted
         # in a loop would otherwise cost its whole evidence in disk reads and
         # SHA-256 per request. It compares the receipt with the digests taken
@@ -108,3 +112,17 @@ def verify_page():
         if request.accept_mimetypes.best == "application/json":
             return Response(json.dumps(result), mimetype="application/json")
     return render_template("receipts/verify.html", result=result)
+
+
+def _too_large() -> Response:
+    """A body larger than any receipt: said on the page, or as JSON."""
+    event("receipt.checked", valid=False, reason="too_large")
+    result = {
+        "valid": False,
+        "problem": "the file is larger than any Pathmark receipt (256 kB); "
+        "choose the .jws file Pathmark gave you",
+    }
+    if request.accept_mimetypes.best == "application/json":
+        return Response(json.dumps(result), status=413, mimetype="application/json")
+    page = render_template("receipts/verify.html", result=result)
+    return Response(page, status=413)

@@ -123,11 +123,16 @@ def confirm(upload: Upload, measured: float | None, rules: TicketRules) -> str:
     """The final mode once the file's own length is read at finish.
 
     The browser's figure checked at the start is only a claim; the length
-    read from the assembled file must fit the ticket's window too. Where
-    the file's length cannot be read, the check at the start stands.
+    read from the assembled file must fit the ticket's window too. A file
+    whose length cannot be read cannot be vouched for: otherwise any file
+    sent straight after a ticket, with no duration claimed and a header
+    that disagrees with itself, counted as recorded in Pathmark.
     """
     if upload.capture_mode != RECORDED:
         return upload.capture_mode
+    if measured is None:
+        submission = db.session.get(Submission, upload.submission_id)
+        return _unvouched("length_unknown", submission, upload=upload.id)
     issued = db.session.scalar(
         select(RecordingTicket.issued_at).where(RecordingTicket.upload_id == upload.id)
     )

@@ -286,6 +286,8 @@ def finish(
     submission = db.session.get(Submission, upload.submission_id)
     if submission.status != Submission.DRAFT:
         raise EvidenceError("submitted", "This attempt is already submitted.")
+    if upload.kind == "recording":
+        _take_left(activity, submission, upload, store)
     if assembly.in_place(upload, store):
         pieces, pending = assembly.assembled(upload, store)
     else:
@@ -328,6 +330,25 @@ def finish(
     upload.artefact_id = artefact.id
     discard_chunks(upload, store)
     return artefact
+
+
+def _take_left(
+    activity: Activity, submission: Submission, upload: Upload, store: ArtefactStore
+) -> None:
+    """Refuse a take begun while a take was left but finished after the last.
+
+    Checked before the bytes become an object: refused later, they stayed
+    in storage with no artefact, and the upload waited on a file already
+    moved. Limit: two takes finishing at the same moment both pass here,
+    and the loser's object stays until someone removes it by hand.
+    """
+    try:
+        evidence.check_take_allowed(activity, submission)
+    except EvidenceError as refused:
+        upload.status = Upload.FAILED
+        upload.failure = refused.code
+        discard_chunks(upload, store)
+        raise IntakeRefused(refused.code, refused.message, status=409) from None
 
 
 def discard_chunks(upload: Upload, store: ArtefactStore) -> None:

@@ -54,6 +54,8 @@
 
   function explain(err) {
     if (err.error === "session_expired" && err.message) { return err.message; }
+    // A refused launch says what to do; a plain upload is not kept or resumed.
+    if (err.action) { return err.action; }
     if (err.status === 401) {
       return "Your session has ended. Open the activity again from your course; " +
         "what already arrived is kept and the upload will continue.";
@@ -146,10 +148,11 @@
         return run("readonly", function (s) { return s.get(key); })
           .catch(function () { return null; });
       },
+      // Resolves true once the take is stored, false where it cannot be.
       save: function (take) {
-        if (!key) { return Promise.resolve(); }
+        if (!key) { return Promise.resolve(false); }
         return run("readwrite", function (s) { return s.put(take, key); })
-          .catch(function () { return null; });
+          .then(function () { return true; }, function () { return false; });
       },
       forget: function () {
         if (!key) { return Promise.resolve(); }
@@ -310,6 +313,8 @@
     keepBtn.disabled = false;
     startBtn.disabled = false;
     startBtn.textContent = "Record again";
+    // Stop is disabled now; keep a keyboard user where the next step is.
+    keepBtn.focus();
     var min = parseInt(cfg.minSeconds, 10) || 0;
     say(min && seconds < min
       ? "This take is shorter than the " + min + " s the task needs. Record again, or keep it anyway."
@@ -415,6 +420,18 @@
       });
   }
 
+  var NOT_KEPT = "Your session in the course has ended, and this browser does not " +
+    "let Pathmark keep the recording here. Save it with the link below, open the " +
+    "activity again from the course, and upload the saved file.";
+
+  function offerFile(kept) {
+    var link = document.getElementById("rec-save-link");
+    link.href = URL.createObjectURL(kept.blob);
+    link.download = "recording." + (kept.type.indexOf("mp4") >= 0 ? "mp4" : "webm");
+    link.closest("p").hidden = false;
+    link.focus();
+  }
+
   keepBtn.addEventListener("click", function () {
     if (!take) { return; }
     keepBtn.disabled = true;
@@ -425,19 +442,28 @@
       caption: document.getElementById("rec-caption").value, submission: submission,
       savedAt: Date.now(), uploadId: null, sha256: null
     };
+    var stored = false;
     digestOf(take.blob).then(function (sha) {
       kept.sha256 = sha;
       return keptTakes.save(kept);
-    }).then(function () {
+    }).then(function (saved) {
+      stored = saved;
       return deliver(kept);
     }).then(function () {
       say("Your take is saved. Reloading…");
       window.location.reload();
     }, function (err) {
-      // With the session gone, the take waits on this device for a relaunch.
+      // With the session gone, the take waits on this device for a relaunch,
+      // unless the browser refused to store it (a framed page with third-party
+      // cookies blocked): then the learner saves it as a file instead.
       var ended = err.error === "session_expired";
       keepBtn.disabled = ended;
       startBtn.disabled = ended;
+      if (ended && !stored) {
+        offerFile(kept);
+        say(NOT_KEPT, true);
+        return;
+      }
       say(explain(err), true);
     });
   });

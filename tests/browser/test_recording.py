@@ -277,3 +277,118 @@ def test_a_finish_answered_busy_is_tried_again(app, platform, server, browser):
     with app.app_context():
         assert len(db.session.scalars(db.select(Artefact)).all()) == 1
     context.close()
+
+
+def test_a_framed_page_that_cannot_keep_the_take_offers_it_as_a_file(
+    app, platform, server, browser, lms_page, monkeypatch
+):
+    # Framed by the LMS with third-party cookies blocked, chromium refuses
+    # the frame its IndexedDB: the take cannot wait on the device, so the
+    # page must not say it does, and hands the learner the file instead.
+    app.config["UPLOAD_CHUNK_BYTES"] = 4096
+    place_credential(
+        app,
+        kinds=["recording", "upload"],
+        media_types=["audio/webm"],
+        min_seconds=2,
+        max_seconds=30,
+        reveal_prompt_on_record=False,
+    )
+    lms_origin, frame = lms_page
+    learner = launch(
+        app,
+        platform,
+        claims={Claim.LAUNCH_PRESENTATION: {"return_url": f"{lms_origin}/course"}},
+    )
+    frame["src"] = f"{server}/activity/{learner.launch_id}?lt={learner.token}"
+    context = browser.new_context(viewport={"width": 320, "height": 900})
+    context.set_default_timeout(15_000)
+    top = context.new_page()
+    top.goto(f"{lms_origin}/course")
+    page = top.frame_locator("#tool")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Start recording").click()
+    page.get_by_role("button", name="Stop").and_(page.locator(":enabled")).wait_for()
+    top.wait_for_timeout(3300)
+    page.get_by_role("button", name="Stop").click()
+
+    def end_session_after_first_chunk(route):
+        if route.request.method == "PUT":
+            expire_launch_tokens(monkeypatch, app)
+        route.continue_()
+
+    top.route(lambda url: "/uploads/" in url, end_session_after_first_chunk)
+    keep = page.get_by_role("button", name="Keep this take")
+    keep.and_(page.locator(":enabled")).wait_for()
+    keep.click()
+    status = page.locator("#status")
+    status.get_by_text("Your session in the course has ended").wait_for()
+    assert "does not let Pathmark keep the recording" in status.inner_text()
+    assert "kept on this device" not in status.inner_text()
+    save = page.get_by_role("link", name="Save the recording to this device")
+    assert save.is_visible()
+    assert save.get_attribute("download") == "recording.webm"
+    assert save.get_attribute("href").startswith("blob:")
+    context.close()
+
+
+def test_recording_by_keyboard_alone_shows_no_empty_player(
+    app, platform, server, browser
+):
+    place_credential(
+        app,
+        kinds=["recording"],
+        media_types=["audio/webm"],
+        min_seconds=2,
+        max_seconds=30,
+        reveal_prompt_on_record=False,
+    )
+    learner = launch(app, platform)
+    context = browser.new_context(viewport={"width": 320, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{server}/activity/{learner.launch_id}?lt={learner.token}")
+    page.get_by_role("button", name="Start", exact=True).click()
+    # An audio task shows no video player before anything was recorded.
+    assert page.locator("#rec-preview-video").is_hidden()
+    assert page.locator("#rec-preview").is_hidden()
+
+    page.get_by_role("button", name="Start recording").focus()
+    page.keyboard.press("Enter")
+    stop = page.get_by_role("button", name="Stop")
+    stop.and_(page.locator(":enabled")).wait_for()
+    assert page.evaluate("document.activeElement.id") == "rec-stop"
+    page.wait_for_timeout(2500)
+    page.keyboard.press("Enter")
+    keep = page.get_by_role("button", name="Keep this take")
+    keep.and_(page.locator(":enabled")).wait_for()
+    # Stop is disabled once pressed; focus moves on to keeping the take.
+    assert page.evaluate("document.activeElement.id") == "rec-keep"
+    assert page.locator("#rec-preview").is_visible()
+    assert page.locator("#rec-preview-video").is_hidden()
+    context.close()
+
+
+def test_a_file_upload_after_the_session_ended_does_not_promise_to_resume(
+    app, platform, server, browser, monkeypatch, tmp_path
+):
+    from tests import media_samples
+
+    place_credential(app, kinds=["upload"], media_types=["application/pdf"])
+    learner = launch(app, platform)
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{server}/activity/{learner.launch_id}?lt={learner.token}")
+    page.get_by_role("button", name="Start", exact=True).click()
+    pdf = tmp_path / "portfolio.pdf"
+    pdf.write_bytes(media_samples.pdf())
+    page.locator("#upload-file").set_input_files(str(pdf))
+    expire_launch_tokens(monkeypatch, app)
+    page.get_by_role("button", name="Upload").click()
+    status = page.locator("#status")
+    status.get_by_text("open the activity again").wait_for()
+    assert "will continue" not in status.inner_text()
+    with app.app_context():
+        assert db.session.scalars(db.select(Artefact)).all() == []
+    context.close()

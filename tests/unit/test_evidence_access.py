@@ -139,7 +139,9 @@ def test_signed_media_links_expire_and_can_be_revoked(app, platform, world):
         row = db.session.get(MediaLink, link_id)
         row.expires_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    assert anonymous.get(url).status_code == 404
+    expired = anonymous.get(url)
+    assert expired.status_code == 404
+    assert "Open the submission from the course" in expired.get_data(as_text=True)
     with app.app_context():
         db.session.get(MediaLink, link_id).expires_at = utcnow() + timedelta(hours=1)
         db.session.commit()

@@ -15,7 +15,11 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 from lti_tool import catalogue
-from lti_tool.access_log import GUNICORN_ACCESS_FORMAT, PathOnlyRequestHandler
+from lti_tool.access_log import (
+    GUNICORN_ACCESS_FORMAT,
+    PathOnlyLogger,
+    PathOnlyRequestHandler,
+)
 from lti_tool.db import db
 from lti_tool.vocab import Claim, ContextRole
 from tests.credential_factory import definition_data
@@ -184,3 +188,47 @@ def test_serve_uses_the_query_free_access_format():
     command = gunicorn_command("127.0.0.1:5000", 2)
     assert command[command.index("--access-logformat") + 1] == GUNICORN_ACCESS_FORMAT
     assert json.dumps(command).count("%(r)s") == 0
+
+
+MEDIA_PATH = "/media/eyJtIjoxfQ.SIGNED-MEDIA-TOKEN"
+
+
+def test_gunicorn_access_lines_leave_out_a_media_links_token():
+    logger = PathOnlyLogger(Config())
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": MEDIA_PATH,
+        "PATH_INFO": MEDIA_PATH,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    response = SimpleNamespace(status="206 Partial Content", sent=100, headers=[])
+    atoms = logger.atoms_wrapper_class(
+        logger.atoms(response, [], environ, timedelta(milliseconds=3))
+    )
+    line = GUNICORN_ACCESS_FORMAT % atoms
+    assert '"GET /media/[link] HTTP/1.1" 206 100' in line
+    assert "SIGNED-MEDIA-TOKEN" not in line
+
+
+def test_dev_server_request_lines_leave_out_a_media_links_token(logs):
+    handler = PathOnlyRequestHandler.__new__(PathOnlyRequestHandler)
+    handler.command = "GET"
+    handler.path = MEDIA_PATH
+    handler.request_version = "HTTP/1.1"
+    handler.requestline = f"GET {handler.path} HTTP/1.1"
+    handler.client_address = ("127.0.0.1", 50000)
+    handler.log_request(206, 100)
+    text = _everything_logged(logs)
+    assert "GET /media/[link] HTTP/1.1" in text
+    assert "SIGNED-MEDIA-TOKEN" not in text
+    assert handler.path == MEDIA_PATH
+
+
+def test_serve_logs_through_the_media_masking_logger():
+    from lti_tool.cli import gunicorn_command
+
+    command = gunicorn_command("127.0.0.1:5000", 2)
+    named = command[command.index("--logger-class") + 1]
+    assert named == "lti_tool.access_log.PathOnlyLogger"

@@ -308,3 +308,19 @@ def test_media_removed_by_retention(app, receipt):
         "media removed by the retention rule; the recorded fingerprint still "
         "equals the receipt's"
     ) in result.output
+
+
+def test_a_body_larger_than_any_receipt_is_told_so(app):
+    huge = "eyJhbGciOiJSUzI1NiJ9." + "A" * (300 * 1024) + ".sig"
+    client = app.test_client()
+    page = client.post("/receipts/verify", data={"text": huge})
+    assert page.status_code == 413
+    # Said as written: Pathmark, kB (and a key id) keep their capitals.
+    assert "larger than any Pathmark receipt (256 kB)" in page.get_data(as_text=True)
+    answer = client.post(
+        "/receipts/verify",
+        data={"text": huge},
+        headers={"Accept": "application/json"},
+    )
+    assert answer.status_code == 413
+    assert answer.get_json()["valid"] is False

@@ -115,10 +115,10 @@ def test_without_a_ticket_the_take_is_uploaded(app, learner, caplog):
 def test_a_reused_ticket_vouches_only_once(app, learner, caplog):
     token = _ticket(learner).get_json()["ticket"]
     _issued_ago(app, 30)
-    first = _record(learner, media.webm(50_000), ticket=token, duration=3.0)
+    first = _record(learner, rec.webm(3.0), ticket=token, duration=3.0)
     assert first["capture_mode"] == "recorded"
     with caplog.at_level(logging.INFO, logger="pathmark"):
-        second = _record(learner, media.webm(40_000), ticket=token, duration=3.0)
+        second = _record(learner, rec.webm(2.0), ticket=token, duration=3.0)
     assert second["capture_mode"] == "uploaded"
     assert _reasons(caplog) == ["ticket_reused"]
 
@@ -142,6 +142,16 @@ def test_a_file_longer_than_it_claimed_is_caught_at_finish(app, learner, caplog)
         artefact = _record(learner, rec.webm(95.0), ticket=token, duration=3.0)
     assert artefact["capture_mode"] == "uploaded"
     assert _reasons(caplog) == ["too_long_for_ticket"]
+
+
+def test_a_take_whose_length_cannot_be_read_is_not_vouched(app, learner, caplog):
+    # Sent at once after the ticket, claiming no length: five minutes of
+    # audio whose header says 5 s, so the file's length counts as unreadable.
+    token = _ticket(learner).get_json()["ticket"]
+    with caplog.at_level(logging.INFO, logger="pathmark"):
+        artefact = _record(learner, rec.webm(300.0, declared=5.0), ticket=token)
+    assert artefact["capture_mode"] == "uploaded"
+    assert _reasons(caplog) == ["length_unknown"]
 
 
 def test_an_old_ticket_no_longer_vouches(app, learner, caplog):
@@ -188,7 +198,7 @@ def test_a_ticket_outlives_the_session_for_the_same_learners_draft(
     expire_launch_tokens(monkeypatch, app)
     again = launch(app, platform)
     again.submission = learner.submission
-    artefact = _record(again, media.webm(50_000), ticket=token, duration=3.0)
+    artefact = _record(again, rec.webm(3.0), ticket=token, duration=3.0)
     assert artefact["capture_mode"] == "recorded"
 
 

@@ -14,7 +14,6 @@ import pytest
 
 from lti_tool.db import db
 from lti_tool.models import Artefact, Submission, Upload, UploadChunk
-from tests import media_samples as media
 from tests import recording_samples as rec
 from tests.evidence_helpers import (
     JSON_HEADERS,
@@ -25,7 +24,8 @@ from tests.evidence_helpers import (
 )
 
 CHUNK = 16_384
-DATA = media.webm(50_000)
+# A take whose length can be read (3 s), in more than one chunk.
+DATA = rec.webm(3.0, frame_ms=5)
 
 
 @pytest.fixture

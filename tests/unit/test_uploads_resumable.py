@@ -330,3 +330,25 @@ def test_an_announcement_that_is_not_an_object_is_refused(app, learner):
     )
     assert response.status_code == 400
     assert response.get_json()["error"] == "bad_request"
+
+
+def test_a_take_finished_after_the_last_allowed_one_keeps_nothing(app, learner):
+    # Two takes are allowed; three were begun while none was used yet (a
+    # take kept on the device from an ended session, then two new ones).
+    takes = [DATA, media.webm(40_000), media.webm(45_000)]
+    ids = [_begin(learner, data).get_json()["id"] for data in takes]
+    for upload_id, data in zip(ids, takes, strict=True):
+        _send_all(learner, upload_id, data)
+    assert _finish(learner, ids[0]).status_code == 200
+    assert _finish(learner, ids[1]).status_code == 200
+    refused = _finish(learner, ids[2])
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == "no_takes_left"
+    kept = {hashlib.sha256(data).hexdigest() for data in takes[:2]}
+    assert {p.name for p in stored_files(app)} == kept
+    with app.app_context():
+        upload = db.session.get(Upload, ids[2])
+        assert (upload.status, upload.failure) == ("failed", "no_takes_left")
+        assert db.session.scalars(db.select(UploadChunk)).all() == []
+    # Asked again, it says the upload is over instead of "wait a moment".
+    assert _finish(learner, ids[2]).get_json()["error"] == "upload_closed"

@@ -1,0 +1,58 @@
+"""A cap on the request bodies Pathmark reads whole: forms and JSON.
+
+Werkzeug reads an urlencoded form or a JSON body into memory in one piece
+(its per-field limits cover multipart only), and every page looks up the
+launch token in ``request.values`` before it knows who is asking. Without a
+cap, anyone could make a worker hold a body of any size. Evidence never
+arrives this way: files stream as a raw body, or as multipart parts that
+Werkzeug spools to disk (``lti_tool.intake``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from lti_tool.events import event
+
+# Far above the largest form Pathmark serves (50,000 characters of typed
+# evidence, percent-encoded) and any JSON its pages send.
+WHOLE_BODY_MAX_BYTES = 2 * 1024 * 1024
+
+TOO_LARGE = (
+    "What was sent is larger than this page accepts (2 MB). Shorten the "
+    "text and send it again; files go through the upload form."
+)
+
+
+def _read_whole(mimetype: str) -> bool:
+    return mimetype in {
+        "application/x-www-form-urlencoded",
+        "application/json",
+    } or mimetype.endswith("+json")
+
+
+def limit_body() -> None:
+    """Refuse an over-long form or JSON body before anything reads it."""
+    if not _read_whole(request.mimetype):
+        return
+    length = request.content_length
+    if length is not None and length > WHOLE_BODY_MAX_BYTES:
+        event(
+            "request.body_refused",
+            logging.WARNING,
+            reason="too_large",
+            size=length,
+            path=request.path,
+        )
+        raise RequestEntityTooLarge(TOO_LARGE)
+    # Limit: a body sent without a length (chunked) is read only up to the
+    # cap and Werkzeug parses that much without an error, so such a form
+    # arrives cut short. Browsers send forms and JSON with a length.
+    request.max_content_length = WHOLE_BODY_MAX_BYTES
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(limit_body)
