@@ -12,22 +12,27 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lti_tool.events import event
 
-# Far above the largest form Pathmark serves (50,000 characters of typed
-# evidence, percent-encoded) and any JSON its pages send.
+# The default of the ``max_content_length`` setting: far above the largest
+# form Pathmark serves (50,000 characters of typed evidence, percent-encoded)
+# and any JSON its pages send.
 WHOLE_BODY_MAX_BYTES = 2 * 1024 * 1024
 
-TOO_LARGE = (
-    "What was sent is larger than this page accepts (2 MB). Shorten the "
-    "text and send it again; files go through the upload form."
-)
+
+def too_large(cap: int) -> str:
+    size = f"{cap / 2**20:.3g} MB" if cap >= 2**20 else f"{cap // 1024} kB"
+    return (
+        f"What was sent is larger than this page accepts ({size}). "
+        "Shorten the text and send it again; files go through the upload form."
+    )
 
 
-def _read_whole(mimetype: str) -> bool:
+def read_whole(mimetype: str) -> bool:
+    """Whether Werkzeug would read a body of this type into memory whole."""
     return mimetype in {
         "application/x-www-form-urlencoded",
         "application/json",
@@ -36,10 +41,11 @@ def _read_whole(mimetype: str) -> bool:
 
 def limit_body() -> None:
     """Refuse an over-long form or JSON body before anything reads it."""
-    if not _read_whole(request.mimetype):
+    if not read_whole(request.mimetype):
         return
+    cap = current_app.config.get("MAX_CONTENT_LENGTH") or WHOLE_BODY_MAX_BYTES
     length = request.content_length
-    if length is not None and length > WHOLE_BODY_MAX_BYTES:
+    if length is not None and length > cap:
         event(
             "request.body_refused",
             logging.WARNING,
@@ -47,11 +53,11 @@ def limit_body() -> None:
             size=length,
             path=request.path,
         )
-        raise RequestEntityTooLarge(TOO_LARGE)
+        raise RequestEntityTooLarge(too_large(cap))
     # Limit: a body sent without a length (chunked) is read only up to the
     # cap and Werkzeug parses that much without an error, so such a form
     # arrives cut short. Browsers send forms and JSON with a length.
-    request.max_content_length = WHOLE_BODY_MAX_BYTES
+    request.max_content_length = cap
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask, Response, current_app, render_template, request
 from sqlalchemy import delete
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from lti_tool.db import db
 from lti_tool.events import event
@@ -104,7 +104,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         action = exc.description or ""
-        if exc.code == 413:
+        if exc.code == 413 and action == RequestEntityTooLarge.description:
             action = (
                 "This request is larger than Pathmark accepts here. Nothing "
                 "was saved; shorten what you sent and try again."

@@ -35,6 +35,7 @@ from lti_tool import (
     media,
     media_duration,
 )
+from lti_tool.body_limits import read_whole
 from lti_tool.db import db, row_number
 from lti_tool.events import event
 from lti_tool.evidence import Activity, EvidenceError
@@ -183,10 +184,11 @@ def upload_file(launch_id: str):
     launch, activity = learner_launch(launch_id, query_only=True)
     limit = activity.limit(current_app.config["MAX_UPLOAD_BYTES"])
     multipart = request.mimetype == "multipart/form-data"
-    # The body is evidence, so the artefact's limit applies, not the page
-    # limit, plus a form's overhead (Werkzeug spools a form's file to disk);
-    # intake holds the file itself to the limit while it streams.
-    request.max_content_length = limit + 64 * 1024
+    # Evidence: the artefact's limit applies, plus a form's overhead
+    # (Werkzeug spools a form's file to disk; intake holds a raw body to the
+    # limit while it streams). Bodies read whole keep the page limit.
+    if not read_whole(request.mimetype):
+        request.max_content_length = limit + 64 * 1024
     try:
         submission = _draft(launch, activity)
     except RequestEntityTooLarge:
