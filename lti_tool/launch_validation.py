@@ -37,6 +37,8 @@ from lti_tool.vocab import Claim, MessageType
 
 SUPPORTED_MESSAGES = {MessageType.RESOURCE_LINK, MessageType.DEEP_LINKING}
 SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512"]
+# Claims whose value must be a JSON object when present.
+OBJECT_CLAIMS = (Claim.RESOURCE_LINK, Claim.CONTEXT, Claim.DL_SETTINGS)
 
 _login_table = LoginState.__table__
 # Built once, so it is compiled once; a Core statement, as no loaded row
@@ -191,6 +193,10 @@ class IdTokenLaunch(MessageLaunch):
                 raise LaunchRefused(Reason.BAD_AUDIENCE, "azp is not among aud")
         else:
             client_id = aud
+        azp = body.get("azp")
+        if azp is not None and azp != client_id:
+            # OIDC core 3.1.3.7: a present azp must be the tool's client_id.
+            raise LaunchRefused(Reason.BAD_AUDIENCE, "azp is not the client_id")
         if not isinstance(client_id, str) or not client_id:
             raise LaunchRefused(Reason.MISSING_CLAIMS, "no aud claim")
 
@@ -316,6 +322,15 @@ class IdTokenLaunch(MessageLaunch):
                 f"message type {message_type!r}",
                 shown=f"Message type: {message_type}",
             )
+        for claim in OBJECT_CLAIMS:
+            # pylti1p3 calls .get() on these: a string would raise there.
+            if claim in body and not isinstance(body[claim], dict):
+                name = claim.rsplit("/", 1)[-1]
+                raise LaunchRefused(
+                    Reason.MISSING_CLAIMS,
+                    f"{name} claim is not an object",
+                    shown=f"The {name} claim is not a JSON object",
+                )
         try:
             super().validate_message()
         except LtiException as exc:
