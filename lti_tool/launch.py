@@ -292,8 +292,16 @@ def relaunch_url(claims: Mapping[str, Any]) -> str | None:
         presentation.get("return_url") if isinstance(presentation, dict) else None,
         tool_platform.get("url") if isinstance(tool_platform, dict) else None,
     ]
-    platform_origins = {origin_of(u) for u in named if isinstance(u, str)}
-    return url if origin_of(url) in platform_origins else None
+    platform_origins = {_origin_or_none(u) for u in named if isinstance(u, str)}
+    origin = _origin_or_none(url)
+    return url if origin and origin in platform_origins else None
+
+
+def _origin_or_none(url: str) -> str | None:
+    try:
+        return origin_of(url)
+    except ValueError:  # e.g. "https://[host": urlsplit refuses it
+        return None
 
 
 def _login_retry_url(validated: ValidatedLaunch) -> str:
