@@ -184,3 +184,18 @@ def test_serve_uses_the_query_free_access_format():
     command = gunicorn_command("127.0.0.1:5000", 2)
     assert command[command.index("--access-logformat") + 1] == GUNICORN_ACCESS_FORMAT
     assert json.dumps(command).count("%(r)s") == 0
+
+
+def test_a_refusal_echoes_what_arrived_in_a_bounded_line(client, platform, logs):
+    issuer = "https://lms.example/" + "x" * 20_000
+    response = client.get(
+        "/lti/login", query_string={"iss": issuer, "login_hint": "u", "client_id": "c"}
+    )
+    assert response.status_code == 404
+    (line,) = [
+        r.getMessage()
+        for r in logs.records
+        if r.getMessage().startswith("event=launch.refused")
+    ]
+    assert "issuer=https://lms.example/xxx" in line and "client_id=c" in line
+    assert len(line) < 1_000
