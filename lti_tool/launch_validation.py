@@ -51,6 +51,17 @@ _USE_STATE = (
 )
 
 
+def _ids(body: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The ids a launch stores, read from claims already known to be objects."""
+    context = body.get(Claim.CONTEXT) or {}
+    link = body.get(Claim.RESOURCE_LINK) or {}
+    return [
+        ("user id (sub)", body.get("sub")),
+        ("context id", context.get("id")),
+        ("resource link id", link.get("id")),
+    ]
+
+
 @dataclass(frozen=True)
 class LaunchPolicy:
     leeway: timedelta
@@ -330,6 +341,15 @@ class IdTokenLaunch(MessageLaunch):
                     Reason.MISSING_CLAIMS,
                     f"{name} claim is not an object",
                     shown=f"The {name} claim is not a JSON object",
+                )
+        for name, value in _ids(body):
+            # LTI core: each is a string of at most 255 characters, what
+            # the columns hold (PostgreSQL refuses a longer one).
+            if value is not None and (not isinstance(value, str) or len(value) > 255):
+                raise LaunchRefused(
+                    Reason.MISSING_CLAIMS,
+                    f"{name} is not text of at most 255 characters",
+                    shown=f"The {name} is not text of at most 255 characters",
                 )
         try:
             super().validate_message()

@@ -112,3 +112,25 @@ def test_two_people_open_a_new_course_at_once(client, platform, app):
             sa.select(ResourceLink).where(ResourceLink.link_id == "link-1")
         ).all()
         assert len(links) == 1
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "u" * 256},
+        {Claim.CONTEXT: {"id": "c" * 256, "title": "Long"}},
+        {Claim.RESOURCE_LINK: {"id": "l" * 256}},
+        {Claim.RESOURCE_LINK: {"id": 42}},
+        {Claim.CONTEXT: {"id": ["course-1"]}},
+    ],
+)
+def test_an_id_longer_than_lti_allows_or_not_text_is_refused(
+    client, platform, app, claims
+):
+    # LTI caps sub, context id and resource link id at 255 characters, and
+    # they are strings; the columns hold that much, on PostgreSQL too.
+    response, _, _ = platform.launch(client, **claims)
+    assert response.status_code == 400
+    assert "missing_claims" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(sa.select(Launch)).first() is None
