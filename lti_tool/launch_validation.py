@@ -299,7 +299,9 @@ class IdTokenLaunch(MessageLaunch):
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchRefused(Reason.MISSING_CLAIMS, "no deployment_id claim")
         status = rows.deployment_status
-        if status is None and self.policy.unknown_deployment == "pending":
+        pending = self.policy.unknown_deployment == "pending"
+        # Longer than LTI allows (and the column holds): refused, not recorded.
+        if status is None and pending and len(deployment_id) <= 255:
             reg = db.session.get(Registration, rows.registration_id)
             assert reg is not None
             registrations.add_deployment(reg, deployment_id, Deployment.PENDING)
@@ -313,7 +315,7 @@ class IdTokenLaunch(MessageLaunch):
             raise LaunchRefused(
                 Reason.UNKNOWN_DEPLOYMENT,
                 "not registered",
-                shown=f"Deployment ID: {deployment_id}",
+                shown=f"Deployment ID: {deployment_id[:255]}",
             )
         if status != Deployment.ACTIVE:
             raise LaunchRefused(
