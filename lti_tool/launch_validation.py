@@ -261,10 +261,15 @@ class IdTokenLaunch(MessageLaunch):
             raise LaunchRefused(Reason.TOKEN_NOT_YET_VALID, str(exc)) from None
         except (jwt.InvalidAudienceError, jwt.InvalidIssuerError) as exc:
             raise LaunchRefused(Reason.BAD_AUDIENCE, str(exc)) from None
-        except jwt.MissingRequiredClaimError as exc:
-            raise LaunchRefused(Reason.MISSING_CLAIMS, str(exc)) from None
-        except jwt.InvalidTokenError as exc:
+        except (jwt.DecodeError, jwt.InvalidAlgorithmError) as exc:
             raise LaunchRefused(Reason.BAD_SIGNATURE, str(exc)) from None
+        except jwt.InvalidTokenError as exc:
+            # Signed, but a claim is absent or malformed (a sub that is not
+            # text, an iat that is not a number): the signature is not at
+            # fault. PyJWT reports a malformed exp or nbf as a DecodeError.
+            raise LaunchRefused(
+                Reason.MISSING_CLAIMS, str(exc), shown=str(exc)
+            ) from None
         return self
 
     def validate_state(self) -> IdTokenLaunch:

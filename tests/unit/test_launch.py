@@ -128,6 +128,19 @@ def test_an_azp_naming_pathmark_is_accepted(client, platform):
     assert response.status_code == 303
 
 
+@pytest.mark.parametrize(
+    ("claims", "said"),
+    [({"sub": 5}, "Subject must be a string"), ({"iat": "soon"}, "Issued At")],
+)
+def test_a_malformed_claim_is_not_called_a_bad_signature(
+    client, platform, app, claims, said
+):
+    response, _, _ = platform.launch(client, **claims)
+    assert response.status_code == 400
+    assert said in response.get_data(as_text=True)
+    assert refusal_reasons(app) == ["missing_claims"]
+
+
 def test_small_clock_skew_is_tolerated(client, platform):
     now = int(time.time())
     response, _, _ = platform.launch(client, iat=now + 30, nbf=now + 30)
