@@ -21,6 +21,9 @@ def _wants_json() -> bool:
     return best == "application/json" and not request.accept_mimetypes["text/html"]
 
 
+LOGGED_CHARS = 255
+
+
 def refusal_response(refusal: LaunchRefused) -> Response:
     advice = refusal.advice
     event(
@@ -29,10 +32,12 @@ def refusal_response(refusal: LaunchRefused) -> Response:
         reason=refusal.reason.value,
         status=advice.status,
         path=request.path,
-        issuer=refusal.issuer or None,
-        client_id=refusal.client_id or None,
-        deployment_id=refusal.deployment_id or None,
-        detail=refusal.detail or None,
+        # Echoed as they arrived, often before any signature is checked:
+        # capped, so one request cannot write an arbitrarily long line.
+        issuer=refusal.issuer[:LOGGED_CHARS] or None,
+        client_id=refusal.client_id[:LOGGED_CHARS] or None,
+        deployment_id=refusal.deployment_id[:LOGGED_CHARS] or None,
+        detail=refusal.detail[:LOGGED_CHARS] or None,
     )
     if refusal.reason is not Reason.SESSION_EXPIRED:
         _remember(refusal)

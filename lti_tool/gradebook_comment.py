@@ -82,10 +82,15 @@ def _course_address(submission: Submission | None) -> str | None:
     launch = db.session.get(Launch, submission.launch_id)
     if launch is None:
         return None
-    url = (launch.claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("return_url")
-    if not isinstance(url, str) or urlsplit(url).scheme not in ("http", "https"):
+    presentation = launch.claims.get(Claim.LAUNCH_PRESENTATION)
+    url = presentation.get("return_url") if isinstance(presentation, dict) else None
+    if not isinstance(url, str):
         return None
-    return url
+    try:
+        web = urlsplit(url).scheme in ("http", "https")
+    except ValueError:  # e.g. "https://[lms": no address to link to
+        return None
+    return url if web else None
 
 
 @bp.get("/feedback/<ref>")

@@ -45,6 +45,9 @@ NEW_WINDOW_PARAM = "pathmark_new_window"
 # A custom parameter naming the platform's own address for this launch
 # (the page that starts it), where the platform can send one.
 RELAUNCH_PARAM = "relaunch_url"
+# What the login state's columns hold.
+MAX_TARGET = 2048
+MAX_STORAGE_TARGET = 255
 # Login parameters passed on when the launch is retried in a new window.
 LOGIN_PARAMS = (
     "iss",
@@ -124,7 +127,9 @@ def login() -> Response:
     # What url_for("lti.launch") gives, without a URL build per login.
     launch_path = request.script_root + LAUNCH_PATH
     target = params.get("target_link_uri") or base + launch_path
-    if target != base and not target.startswith(base + "/"):
+    if len(target) > MAX_TARGET or (
+        target != base and not target.startswith(base + "/")
+    ):
         raise LaunchRefused(
             Reason.BAD_TARGET,
             "target_link_uri outside base_url",
@@ -133,7 +138,10 @@ def login() -> Response:
             shown=f"Target: {target}",
         )
 
+    # A frame name too long to be real is ignored, as if none was offered.
     storage_target = params.get("lti_storage_target") or None
+    if storage_target and len(storage_target) > MAX_STORAGE_TARGET:
+        storage_target = None
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     reg_id, client_id, auth_login_url = reg.id, reg.client_id, reg.auth_login_url
     storage_origin = origin_of(auth_login_url) if storage_target else None
@@ -292,8 +300,16 @@ def relaunch_url(claims: Mapping[str, Any]) -> str | None:
         presentation.get("return_url") if isinstance(presentation, dict) else None,
         tool_platform.get("url") if isinstance(tool_platform, dict) else None,
     ]
-    platform_origins = {origin_of(u) for u in named if isinstance(u, str)}
-    return url if origin_of(url) in platform_origins else None
+    platform_origins = {_origin_or_none(u) for u in named if isinstance(u, str)}
+    origin = _origin_or_none(url)
+    return url if origin and origin in platform_origins else None
+
+
+def _origin_or_none(url: str) -> str | None:
+    try:
+        return origin_of(url)
+    except ValueError:  # e.g. "https://[host": urlsplit refuses it
+        return None
 
 
 def _login_retry_url(validated: ValidatedLaunch) -> str:

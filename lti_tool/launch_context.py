@@ -8,6 +8,7 @@ carry it in the ``Pathmark-Launch-Token`` header for page scripts.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request, url_for
@@ -63,13 +64,30 @@ def launch_url(endpoint: str, **values) -> str:
     return url_for(endpoint, **values)
 
 
+# What a host may hold in a CSP source: no wildcard, space or ";" that
+# would widen frame-ancestors or start another directive.
+_HOST = re.compile(r"[a-z0-9.-]+|\[[0-9a-f:.]+\]")
+
+
 def _origin(url: object) -> str | None:
     if not isinstance(url, str):
         return None
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+    except ValueError:  # "https://[lms" or a port that is not a number
         return None
-    return f"{parts.scheme}://{parts.netloc}"
+    if parts.scheme not in {"http", "https"} or not host:
+        return None
+    host = f"[{host}]" if ":" in host else host  # IPv6 keeps its brackets
+    if not _HOST.fullmatch(host):
+        return None
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+
+
+def _claim_url(claims: dict, claim: str, key: str) -> object:
+    value = claims.get(claim)
+    return value.get(key) if isinstance(value, dict) else None
 
 
 def frame_ancestors(launch: Launch) -> list[str]:
@@ -78,9 +96,9 @@ def frame_ancestors(launch: Launch) -> list[str]:
     candidates = [
         launch.registration.issuer,
         launch.registration.auth_login_url,
-        (claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("return_url"),
-        (claims.get(Claim.DL_SETTINGS) or {}).get("deep_link_return_url"),
-        (claims.get(Claim.TOOL_PLATFORM) or {}).get("url"),
+        _claim_url(claims, Claim.LAUNCH_PRESENTATION, "return_url"),
+        _claim_url(claims, Claim.DL_SETTINGS, "deep_link_return_url"),
+        _claim_url(claims, Claim.TOOL_PLATFORM, "url"),
     ]
     origins = []
     for url in candidates:

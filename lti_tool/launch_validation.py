@@ -37,6 +37,8 @@ from lti_tool.vocab import Claim, MessageType
 
 SUPPORTED_MESSAGES = {MessageType.RESOURCE_LINK, MessageType.DEEP_LINKING}
 SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512"]
+# Claims whose value must be a JSON object when present.
+OBJECT_CLAIMS = (Claim.RESOURCE_LINK, Claim.CONTEXT, Claim.DL_SETTINGS)
 
 _login_table = LoginState.__table__
 # Built once, so it is compiled once; a Core statement, as no loaded row
@@ -47,6 +49,17 @@ _USE_STATE = (
     .where(_login_table.c.used_at.is_(None))
     .values(used_at=bindparam("now", type_=_login_table.c.used_at.type))
 )
+
+
+def _ids(body: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The ids a launch stores, read from claims already known to be objects."""
+    context = body.get(Claim.CONTEXT) or {}
+    link = body.get(Claim.RESOURCE_LINK) or {}
+    return [
+        ("user id (sub)", body.get("sub")),
+        ("context id", context.get("id")),
+        ("resource link id", link.get("id")),
+    ]
 
 
 @dataclass(frozen=True)
@@ -191,6 +204,10 @@ class IdTokenLaunch(MessageLaunch):
                 raise LaunchRefused(Reason.BAD_AUDIENCE, "azp is not among aud")
         else:
             client_id = aud
+        azp = body.get("azp")
+        if azp is not None and azp != client_id:
+            # OIDC core 3.1.3.7: a present azp must be the tool's client_id.
+            raise LaunchRefused(Reason.BAD_AUDIENCE, "azp is not the client_id")
         if not isinstance(client_id, str) or not client_id:
             raise LaunchRefused(Reason.MISSING_CLAIMS, "no aud claim")
 
@@ -244,10 +261,15 @@ class IdTokenLaunch(MessageLaunch):
             raise LaunchRefused(Reason.TOKEN_NOT_YET_VALID, str(exc)) from None
         except (jwt.InvalidAudienceError, jwt.InvalidIssuerError) as exc:
             raise LaunchRefused(Reason.BAD_AUDIENCE, str(exc)) from None
-        except jwt.MissingRequiredClaimError as exc:
-            raise LaunchRefused(Reason.MISSING_CLAIMS, str(exc)) from None
-        except jwt.InvalidTokenError as exc:
+        except (jwt.DecodeError, jwt.InvalidAlgorithmError) as exc:
             raise LaunchRefused(Reason.BAD_SIGNATURE, str(exc)) from None
+        except jwt.InvalidTokenError as exc:
+            # Signed, but a claim is absent or malformed (a sub that is not
+            # text, an iat that is not a number): the signature is not at
+            # fault. PyJWT reports a malformed exp or nbf as a DecodeError.
+            raise LaunchRefused(
+                Reason.MISSING_CLAIMS, str(exc), shown=str(exc)
+            ) from None
         return self
 
     def validate_state(self) -> IdTokenLaunch:
@@ -282,7 +304,9 @@ class IdTokenLaunch(MessageLaunch):
         if not isinstance(deployment_id, str) or not deployment_id:
             raise LaunchRefused(Reason.MISSING_CLAIMS, "no deployment_id claim")
         status = rows.deployment_status
-        if status is None and self.policy.unknown_deployment == "pending":
+        pending = self.policy.unknown_deployment == "pending"
+        # Longer than LTI allows (and the column holds): refused, not recorded.
+        if status is None and pending and len(deployment_id) <= 255:
             reg = db.session.get(Registration, rows.registration_id)
             assert reg is not None
             registrations.add_deployment(reg, deployment_id, Deployment.PENDING)
@@ -296,7 +320,7 @@ class IdTokenLaunch(MessageLaunch):
             raise LaunchRefused(
                 Reason.UNKNOWN_DEPLOYMENT,
                 "not registered",
-                shown=f"Deployment ID: {deployment_id}",
+                shown=f"Deployment ID: {deployment_id[:255]}",
             )
         if status != Deployment.ACTIVE:
             raise LaunchRefused(
@@ -316,6 +340,24 @@ class IdTokenLaunch(MessageLaunch):
                 f"message type {message_type!r}",
                 shown=f"Message type: {message_type}",
             )
+        for claim in OBJECT_CLAIMS:
+            # pylti1p3 calls .get() on these: a string would raise there.
+            if claim in body and not isinstance(body[claim], dict):
+                name = claim.rsplit("/", 1)[-1]
+                raise LaunchRefused(
+                    Reason.MISSING_CLAIMS,
+                    f"{name} claim is not an object",
+                    shown=f"The {name} claim is not a JSON object",
+                )
+        for name, value in _ids(body):
+            # LTI core: each is a string of at most 255 characters, what
+            # the columns hold (PostgreSQL refuses a longer one).
+            if value is not None and (not isinstance(value, str) or len(value) > 255):
+                raise LaunchRefused(
+                    Reason.MISSING_CLAIMS,
+                    f"{name} is not text of at most 255 characters",
+                    shown=f"The {name} is not text of at most 255 characters",
+                )
         try:
             super().validate_message()
         except LtiException as exc:

@@ -112,3 +112,55 @@ def test_two_people_open_a_new_course_at_once(client, platform, app):
             sa.select(ResourceLink).where(ResourceLink.link_id == "link-1")
         ).all()
         assert len(links) == 1
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "u" * 256},
+        {Claim.CONTEXT: {"id": "c" * 256, "title": "Long"}},
+        {Claim.RESOURCE_LINK: {"id": "l" * 256}},
+        {Claim.RESOURCE_LINK: {"id": 42}},
+        {Claim.CONTEXT: {"id": ["course-1"]}},
+    ],
+)
+def test_an_id_longer_than_lti_allows_or_not_text_is_refused(
+    client, platform, app, claims
+):
+    # LTI caps sub, context id and resource link id at 255 characters, and
+    # they are strings; the columns hold that much, on PostgreSQL too.
+    response, _, _ = platform.launch(client, **claims)
+    assert response.status_code == 400
+    assert "missing_claims" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(sa.select(Launch)).first() is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "status"),
+    [
+        ({"lti_storage_target": "f" * 300}, 302),
+        ({"target_link_uri": "http://localhost/lti/launch?" + "x" * 2100}, 400),
+    ],
+)
+def test_an_oversized_login_parameter_never_breaks_the_login(
+    client, platform, extra, status
+):
+    # Unsigned and from anyone: a storage frame name too long to be real is
+    # ignored (the launch goes on as if none was offered), a target too long
+    # to keep is refused.
+    params = {"iss": platform.issuer, "login_hint": "u", **extra}
+    response = client.get("/lti/login", query_string=params)
+    assert response.status_code == status
+
+
+def test_an_oversized_deployment_is_refused_not_recorded(client, platform, app):
+    policy = app.extensions["pathmark"].policy
+    app.extensions["pathmark"].policy = type(policy)(
+        leeway=policy.leeway,
+        state_max_age=policy.state_max_age,
+        unknown_deployment="pending",
+    )
+    response, _, _ = platform.launch(client, **{Claim.DEPLOYMENT_ID: "d" * 256})
+    assert response.status_code == 403
+    assert "unknown_deployment" in response.get_data(as_text=True)

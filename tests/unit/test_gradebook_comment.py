@@ -9,7 +9,7 @@ import pytest
 
 from lti_tool import assessments, gradebook_comment, releases
 from lti_tool.db import db
-from lti_tool.models import ScoreDelivery
+from lti_tool.models import Launch, ScoreDelivery
 from lti_tool.vocab import Claim, Scope
 from tests.assessment_factory import all_at, world
 
@@ -108,3 +108,17 @@ def test_a_forged_or_unreleased_reference_is_not_found(scene, client, app):
     ref = unreleased.rsplit("/", 1)[1]
     assert client.get(f"/feedback/{ref[:-2]}xx").status_code == 404
     assert client.get(f"/feedback/{row.id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "presentation", ["a string", {"return_url": "https://[lms.example.edu/c/4"}]
+)
+def test_a_malformed_return_url_leaves_the_course_link_out(scene, client, presentation):
+    comment = released_comment(scene)
+    launch = db.session.get(Launch, scene.submission.launch_id)
+    launch.claims = {**launch.claims, Claim.LAUNCH_PRESENTATION: presentation}
+    db.session.commit()
+    url = comment.rsplit("Feedback: ", 1)[1]
+    page = client.get(url.removeprefix("http://localhost"))
+    assert page.status_code == 200
+    assert "opens only from the course" in page.get_data(as_text=True)

@@ -9,7 +9,7 @@ import pytest
 from lti_tool.db import db
 from lti_tool.models import Launch, LaunchRefusal, Membership, Person
 from lti_tool.vocab import Claim, ContextRole
-from tests.platform_fake import DEPLOYMENT_ID, SigningKey
+from tests.platform_fake import CLIENT_ID, DEPLOYMENT_ID, SigningKey
 
 
 def refusal_reasons(app) -> list[str]:
@@ -98,6 +98,47 @@ def test_missing_resource_link_claim_is_refused(client, platform):
     response, _, _ = platform.launch(client, drop=[Claim.RESOURCE_LINK])
     assert response.status_code == 400
     assert "missing_claims" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "claim", [Claim.RESOURCE_LINK, Claim.CONTEXT, Claim.DL_SETTINGS]
+)
+def test_a_claim_that_is_not_an_object_is_refused(client, platform, app, claim):
+    # Signed by the platform, yet malformed: a page saying so, not a 500.
+    overrides = {claim: "link-1"}
+    if claim == Claim.DL_SETTINGS:
+        overrides[Claim.MESSAGE_TYPE] = "LtiDeepLinkingRequest"
+    response, _, _ = platform.launch(client, **overrides)
+    assert response.status_code == 400
+    assert "is not a JSON object" in response.get_data(as_text=True)
+    assert refusal_reasons(app) == ["missing_claims"]
+
+
+@pytest.mark.parametrize("aud", [CLIENT_ID, [CLIENT_ID]])
+def test_an_azp_naming_another_client_is_refused(client, platform, app, aud):
+    response, _, _ = platform.launch(client, aud=aud, azp="another-tool")
+    assert response.status_code == 401
+    assert refusal_reasons(app) == ["bad_audience"]
+
+
+def test_an_azp_naming_pathmark_is_accepted(client, platform):
+    response, _, _ = platform.launch(
+        client, aud=[CLIENT_ID, "another-tool"], azp=CLIENT_ID
+    )
+    assert response.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("claims", "said"),
+    [({"sub": 5}, "Subject must be a string"), ({"iat": "soon"}, "Issued At")],
+)
+def test_a_malformed_claim_is_not_called_a_bad_signature(
+    client, platform, app, claims, said
+):
+    response, _, _ = platform.launch(client, **claims)
+    assert response.status_code == 400
+    assert said in response.get_data(as_text=True)
+    assert refusal_reasons(app) == ["missing_claims"]
 
 
 def test_small_clock_skew_is_tolerated(client, platform):

@@ -232,3 +232,18 @@ def test_serve_logs_through_the_media_masking_logger():
     command = gunicorn_command("127.0.0.1:5000", 2)
     named = command[command.index("--logger-class") + 1]
     assert named == "lti_tool.access_log.PathOnlyLogger"
+
+
+def test_a_refusal_echoes_what_arrived_in_a_bounded_line(client, platform, logs):
+    issuer = "https://lms.example/" + "x" * 20_000
+    response = client.get(
+        "/lti/login", query_string={"iss": issuer, "login_hint": "u", "client_id": "c"}
+    )
+    assert response.status_code == 404
+    (line,) = [
+        r.getMessage()
+        for r in logs.records
+        if r.getMessage().startswith("event=launch.refused")
+    ]
+    assert "issuer=https://lms.example/xxx" in line and "client_id=c" in line
+    assert len(line) < 1_000

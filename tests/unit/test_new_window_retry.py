@@ -77,6 +77,7 @@ def test_relaunch_on_a_platform_origin_is_taken(url):
         "javascript:alert(1)",
         "//school.lms.example/courses/7",
         "https://school.lms.example.evil.example/x",
+        "https://[school.lms.example/x",
         42,
         None,
     ],
@@ -89,6 +90,22 @@ def test_relaunch_needs_a_platform_origin_named_in_the_launch():
     body = claims("https://school.lms.example/courses/7")
     del body[Claim.LAUNCH_PRESENTATION]
     assert relaunch_url(body) is None
+
+
+def test_a_malformed_platform_address_names_no_origin():
+    body = claims(RETURN_URL)
+    body[Claim.LAUNCH_PRESENTATION] = {"return_url": "https://[school.lms.example"}
+    assert relaunch_url(body) is None
+
+
+def test_new_window_survives_a_malformed_relaunch_address(client, platform):
+    response = withheld_launch(
+        client,
+        platform,
+        **{Claim.CUSTOM: {"relaunch_url": "https://[lms.example.edu/x"}},
+    )
+    assert response.status_code == 200
+    assert retry_link(response).startswith("/lti/login?")
 
 
 def test_new_window_opens_the_platforms_launch_when_it_sends_one(
