@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -24,7 +25,7 @@ from flask import (
     request,
     url_for,
 )
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Row
 
 from lti_tool.db import db, utcnow
@@ -48,6 +49,13 @@ RELAUNCH_PARAM = "relaunch_url"
 # What the login state's columns hold.
 MAX_TARGET = 2048
 MAX_STORAGE_TARGET = 255
+# Hints are opaque to Pathmark but stored with the login state; real ones
+# (Moodle's ids, Canvas's signed hint) are far shorter.
+MAX_HINT = 4096
+# About one login in PURGE_EVERY also deletes login states older than
+# STALE_LOGIN: long past any use, and anyone can create one.
+PURGE_EVERY = 100
+STALE_LOGIN = timedelta(days=1)
 # Login parameters passed on when the launch is retried in a new window.
 LOGIN_PARAMS = (
     "iss",
@@ -120,6 +128,14 @@ def login() -> Response:
         raise LaunchRefused(
             Reason.LOGIN_PARAMS_MISSING, issuer=issuer, client_id=client_id or ""
         )
+    hints = (login_hint, params.get("lti_message_hint", ""))
+    if any(len(hint) > MAX_HINT for hint in hints):
+        raise LaunchRefused(
+            Reason.LOGIN_PARAMS_TOO_LONG,
+            f"hint over {MAX_HINT} characters",
+            issuer=issuer,
+            client_id=client_id or "",
+        )
     connection = db.session.connection()
     reg = _resolve_registration(connection, issuer, client_id)
 
@@ -159,6 +175,10 @@ def login() -> Response:
             "used_at": None,
         },
     )
+    if secrets.randbelow(PURGE_EVERY) == 0:
+        connection.execute(
+            delete(LoginState).where(LoginState.created_at < utcnow() - STALE_LOGIN)
+        )
     db.session.commit()
 
     auth_params = {

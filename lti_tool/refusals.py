@@ -17,6 +17,7 @@ REOPEN = "Go back to your course and open the activity again."
 
 class Reason(StrEnum):
     LOGIN_PARAMS_MISSING = "login_params_missing"
+    LOGIN_PARAMS_TOO_LONG = "login_params_too_long"
     BAD_TARGET = "bad_target_link_uri"
     UNKNOWN_REGISTRATION = "unknown_registration"
     AMBIGUOUS_REGISTRATION = "ambiguous_registration"
@@ -54,6 +55,11 @@ ADVICE: dict[Reason, Advice] = {
         400,
         "The LMS did not send what Pathmark needs to start",
         "The login request lacked an issuer or a login hint. " + ASK_ADMIN,
+    ),
+    Reason.LOGIN_PARAMS_TOO_LONG: Advice(
+        400,
+        "The LMS sent a login request too large to be real",
+        "A login hint was longer than Pathmark accepts. " + ASK_ADMIN,
     ),
     Reason.BAD_TARGET: Advice(
         400,

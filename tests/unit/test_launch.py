@@ -318,3 +318,47 @@ def test_key_set_stored_by_another_worker_first_is_updated(client, platform, app
         row = keys._fetch(JWKS_URL, None)
         assert rotated.kid in {k["kid"] for k in row.keys["keys"]}
         assert len(db.session.scalars(db.select(PlatformKeySet)).all()) == 1
+
+
+def test_a_login_hint_too_long_to_be_real_is_refused_unstored(client, platform, app):
+    from lti_tool.models import LoginState
+
+    response = client.get(
+        "/lti/login",
+        query_string={
+            "iss": platform.issuer,
+            "client_id": platform.client_id,
+            "login_hint": "u" * 5000,
+        },
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json["error"] == "login_params_too_long"
+    with app.app_context():
+        assert db.session.scalars(db.select(LoginState)).all() == []
+
+
+def test_logins_clear_away_states_a_day_old(client, platform, app, monkeypatch):
+    from datetime import timedelta
+
+    from lti_tool import launch
+    from lti_tool.models import LoginState
+
+    monkeypatch.setattr(launch, "PURGE_EVERY", 1)
+    query = {"iss": platform.issuer, "client_id": platform.client_id}
+    assert (
+        client.get("/lti/login", query_string={**query, "login_hint": "a"}).status_code
+        == 302
+    )
+    with app.app_context():
+        (old,) = db.session.scalars(db.select(LoginState)).all()
+        old.created_at -= timedelta(days=1, minutes=1)
+        old_state = old.state
+        db.session.commit()
+    assert (
+        client.get("/lti/login", query_string={**query, "login_hint": "b"}).status_code
+        == 302
+    )
+    with app.app_context():
+        (left,) = db.session.scalars(db.select(LoginState)).all()
+        assert left.state != old_state
