@@ -158,9 +158,11 @@ def chunk(launch_id: str, upload_id: str):
     offset = row_number(request.args.get("offset", ""))
     if offset is None:
         raise IntakeRefused("no_offset", "The chunk did not say where it belongs.")
-    # A chunk's own size limit applies here, not the page limit.
+    # A chunk's own size limit applies here, not the page limit. put_chunk
+    # holds a chunk to it exactly (a repeat is compared with what arrived
+    # first); the body is refused unread only when far beyond it.
     limit = current_app.config["UPLOAD_CHUNK_BYTES"]
-    request.max_content_length = limit
+    request.max_content_length = 2 * limit
     try:
         uploads.put_chunk(
             upload,

@@ -71,10 +71,10 @@ def test_evidence_larger_than_the_page_limit_still_arrives(app, platform):
         )
         assert sent.status_code == 200, sent.get_data(as_text=True)
 
-    # A chunk over the chunk size is refused in the page script's words.
+    # A chunk far over the chunk size is refused unread, in the script's words.
     too_big = learner.client.put(
         learner.url(f"uploads/{upload}", offset=0),
-        data=b"x" * (2 * LIMIT + 1),
+        data=b"x" * (4 * LIMIT + 1),
         content_type="application/octet-stream",
         headers=JSON_HEADERS,
     )
