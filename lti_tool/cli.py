@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -28,6 +29,15 @@ def main() -> None:
     """Pathmark, the LTI 1.3 micro-credential tool."""
 
 
+def _owner_only(url) -> None:
+    """An SQLite file holds names and launch claims: readable by its owner only."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return
+    path = Path(url.database)
+    if path.exists():
+        path.chmod(0o600)
+
+
 @main.command()
 @click.option(
     "--sandbox/--no-sandbox",
@@ -40,6 +50,7 @@ def init(sandbox: bool) -> None:
     from lti_tool.db import upgrade_schema
 
     upgrade_schema()
+    _owner_only(db.engine.url)
     click.echo(f"Database ready: {_safe_url(db.engine.url)}")
 
     keyring = current_app.extensions["pathmark"].keyring

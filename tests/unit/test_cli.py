@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import sqlalchemy as sa
 
@@ -40,6 +42,10 @@ def test_init_creates_schema_and_key_then_is_harmless(fresh, settings):
     with fresh.app_context():
         kid = fresh.extensions["pathmark"].keyring.current().kid
     assert kid in first.output
+
+    # The database holds names and launch claims: its owner's only.
+    database = settings["database_url"].removeprefix("sqlite:///")
+    assert os.stat(database).st_mode & 0o777 == 0o600
 
     second = _run(fresh, "init")
     assert second.exit_code == 0, second.output
