@@ -36,3 +36,26 @@ def test_custom_parameters_show_one_a_line(app, live_server, page):
         "context_id_history=$Context.id.history",
         "resource_link_id_history=$ResourceLink.id.history",
     ]
+
+
+def test_without_a_clipboard_the_copy_button_selects_the_value(app, live_server, page):
+    """On plain http away from localhost browsers offer no clipboard API:
+    the button selects the value and says how to copy it."""
+    result = CliRunner().invoke(
+        admin_group,
+        ["create", "bob", "--password-stdin"],
+        input=PASSWORD + "\n",
+        obj=ScriptInfo(create_app=lambda: app),
+    )
+    assert result.exit_code == 0, result.output
+    page.add_init_script("delete Navigator.prototype.clipboard;")
+    page.goto(live_server + "/admin/login")
+    page.fill("input[name=username]", "bob")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(live_server + "/admin/")
+    button = page.locator("button.copy").first
+    value = page.locator("#" + button.get_attribute("data-copy")).inner_text()
+    button.click()
+    assert button.inner_text() == "Selected: press Ctrl+C"
+    assert page.evaluate("window.getSelection().toString()").strip() == value.strip()
