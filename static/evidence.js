@@ -377,6 +377,9 @@
     }).then(function () { return keptTakes.forget(); });
   }
 
+  // Refusals after which a kept take can never be sent.
+  var NEVER_SENDABLE = ["no_takes_left", "upload_closed", "submitted"];
+
   function offerResume() {
     var box = document.getElementById("rec-resume");
     if (!box) { return; }
@@ -396,6 +399,14 @@
           say("Your take is saved. Reloading…");
           window.location.reload();
         }, function (err) {
+          if (NEVER_SENDABLE.indexOf(err.error) >= 0) {
+            // The attempt can no longer take it: stop offering it.
+            keptTakes.forget().then(function () {
+              box.hidden = true;
+              say(explain(err) + " The unfinished recording was removed.", true);
+            });
+            return;
+          }
           sendBtn.disabled = false;
           dropBtn.disabled = false;
           say(explain(err), true);

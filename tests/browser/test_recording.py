@@ -165,9 +165,9 @@ def test_record_submit_and_verify_the_receipt(
     context.close()
 
 
-def test_a_take_survives_a_session_that_ends_mid_upload(
-    app, platform, server, browser, monkeypatch
-):
+def _keep_a_take_past_the_session(app, platform, server, browser, monkeypatch):
+    """Record, keep, and let the session end after the first chunk: the
+    page keeps the take on the device. Returns the page."""
     app.config["UPLOAD_CHUNK_BYTES"] = 4096
     place_credential(
         app,
@@ -214,6 +214,14 @@ def test_a_take_survives_a_session_that_ends_mid_upload(
         [submission] = db.session.scalars(db.select(Submission)).all()
         assert (submission.status, submission.takes_used) == ("draft", 0)
 
+    return page
+
+
+def test_a_take_survives_a_session_that_ends_mid_upload(
+    app, platform, server, browser, monkeypatch
+):
+    page = _keep_a_take_past_the_session(app, platform, server, browser, monkeypatch)
+
     # Opened again from the course: the same browser offers the kept take.
     page.unroute_all()
     again = launch(app, platform)
@@ -240,6 +248,36 @@ def test_a_take_survives_a_session_that_ends_mid_upload(
         assert (upload.status, upload.artefact_id) == ("done", artefact.id)
         result = check_receipt(receipt)
     assert result["valid"] and result["all_match"], result
+    page.context.close()
+
+
+def test_a_kept_take_the_attempt_can_no_longer_take_is_not_offered_again(
+    app, platform, server, browser, monkeypatch
+):
+    page = _keep_a_take_past_the_session(app, platform, server, browser, monkeypatch)
+    page.unroute_all()
+    again = launch(app, platform)
+    # Meanwhile the attempt used its last take (answered as the server does).
+    refused = '{"error": "no_takes_left", "message": "No takes are left."}'
+    page.route(
+        lambda url: "/uploads" in url,
+        lambda route: route.fulfill(
+            status=409, content_type="application/json", body=refused
+        ),
+    )
+    page.goto(f"{server}/activity/{again.launch_id}?lt={again.token}")
+    offer = page.locator("#rec-resume")
+    offer.get_by_role("button", name="Resume upload").click()
+    page.locator("#status").get_by_text(
+        "The unfinished recording was removed"
+    ).wait_for()
+    assert offer.is_hidden()
+    page.reload()
+    page.wait_for_load_state("load")
+    offer.wait_for(state="attached")
+    page.wait_for_timeout(1000)  # the offer, if any, comes from IndexedDB
+    assert offer.is_hidden()
+    page.context.close()
 
 
 def test_a_finish_answered_busy_is_tried_again(app, platform, server, browser):
