@@ -277,3 +277,33 @@ def test_refusals_log_a_reason_without_content(app, learner, caplog):
     assert "reason=executable" in line and "status=415" in line
     assert "secret-bytes" not in caplog.text
     assert learner.token not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("evidence", "hand_in", "before_submit"),
+    [
+        (
+            {"kinds": ["recording"], "media_types": ["audio/webm"]},
+            "an audio recording made here",
+            "You can record again",
+        ),
+        (
+            {"kinds": ["recording"], "media_types": ["video/webm"]},
+            "a video recording made here",
+            "You can record again",
+        ),
+        (
+            {"kinds": ["text"], "media_types": []},
+            "a typed text",
+            "You can change or remove what you added",
+        ),
+    ],
+)
+def test_the_welcome_names_only_what_this_task_takes(
+    app, platform, evidence, hand_in, before_submit
+):
+    place_credential(app, **evidence)
+    html = launch(app, platform).page().get_data(as_text=True)
+    welcome = html.split('class="panel welcome"')[1].split("</section>")[0]
+    assert hand_in in welcome and before_submit in welcome
+    assert "audio or video" not in welcome
