@@ -121,3 +121,15 @@ def test_work_the_policy_did_not_pick_shows_its_levels_for_release(people, app):
     html = teacher.get(sheet_path(people, "teacher"), blind="1").get_data(as_text=True)
     assert "data-assessor-hidden" not in html and "data-release" in html
     assert re.search(r'data-level="range">2 ', html)
+
+
+def test_why_a_scoring_is_checked_is_shown_to_moderators_only(people, app):
+    _scored(people, app)
+    reason = "(policy: every mastery decision)"
+    mentor = people["mentor"].get(sheet_path(people, "mentor")).get_data(as_text=True)
+    assert "needs verification" in mentor and reason not in mentor
+    teacher = people["teacher"]
+    seen = teacher.get(sheet_path(people, "teacher")).get_data(as_text=True)
+    assert f"needs verification {reason}" in seen
+    blind = teacher.get(sheet_path(people, "teacher"), blind="1")
+    assert reason not in blind.get_data(as_text=True)
