@@ -125,8 +125,7 @@ def init_app(app: Flask) -> None:
             )
         else:
             response.headers.setdefault("Content-Security-Policy", "frame-ancestors *")
-        # Known limit: only scoring.js reads this; evidence.js keeps the token
-        # its page was drawn with in its upload URLs.
+        # Page scripts (scoring.js, evidence.js) carry the renewed token on.
         if launch is not None and response.is_json:
             response.headers[TOKEN_HEADER] = g.launch_token
         response.headers.setdefault("X-Content-Type-Options", "nosniff")

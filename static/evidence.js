@@ -30,17 +30,28 @@
     return base[0] + "/" + id + (suffix || "") + "?" + base[1];
   }
 
+  // The launch token answers carry, newest first: activity keeps the
+  // session alive, so later requests and the reload use the renewed one.
+  var renewedToken = null;
+  function fresh(url) {
+    if (!renewedToken) { return url; }
+    return url.replace(/([?&]lt=)[^&#]*/, "$1" + encodeURIComponent(renewedToken));
+  }
+  function reloadPage() { window.location.replace(fresh(window.location.href)); }
+
   // One request with upload progress; resolves with the parsed JSON body.
   function send(method, url, body, contentType, onProgress) {
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
-      xhr.open(method, url);
+      xhr.open(method, fresh(url));
       Object.keys(JSON_HEADERS).forEach(function (k) { xhr.setRequestHeader(k, JSON_HEADERS[k]); });
       if (contentType) { xhr.setRequestHeader("Content-Type", contentType); }
       if (onProgress) {
         xhr.upload.onprogress = function (e) { if (e.lengthComputable) { onProgress(e.loaded); } };
       }
       xhr.onload = function () {
+        var renewed = xhr.getResponseHeader("Pathmark-Launch-Token");
+        if (renewed) { renewedToken = renewed; }
         var data = {};
         try { data = JSON.parse(xhr.responseText || "{}"); } catch (e) { data = {}; }
         if (xhr.status >= 200 && xhr.status < 300) { resolve(data); return; }
@@ -93,7 +104,7 @@
         setProgress(bar, n / file.size);
       }).then(function () {
         say("Saved. Reloading…");
-        window.location.reload();
+        reloadPage();
       }, function (err) { say(explain(err), true); });
     });
   }
@@ -397,7 +408,7 @@
         say("Sending your recording…");
         deliver(kept).then(function () {
           say("Your take is saved. Reloading…");
-          window.location.reload();
+          reloadPage();
         }, function (err) {
           if (NEVER_SENDABLE.indexOf(err.error) >= 0) {
             // The attempt can no longer take it: stop offering it.
@@ -462,7 +473,7 @@
       return deliver(kept);
     }).then(function () {
       say("Your take is saved. Reloading…");
-      window.location.reload();
+      reloadPage();
     }, function (err) {
       // With the session gone, the take waits on this device for a relaunch,
       // unless the browser refused to store it (a framed page with third-party

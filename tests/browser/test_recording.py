@@ -430,3 +430,54 @@ def test_a_file_upload_after_the_session_ended_does_not_promise_to_resume(
     with app.app_context():
         assert db.session.scalars(db.select(Artefact)).all() == []
     context.close()
+
+
+def test_a_take_sent_after_the_first_token_lapsed_uses_the_renewed_one(
+    app, platform, server, browser, monkeypatch
+):
+    """The recorder's requests renew the session; keeping the take later
+    sends it, and reloads the page, with the renewed token."""
+    from itsdangerous.timed import TimestampSigner
+
+    real = TimestampSigner.get_timestamp
+    clock = {"ahead": 0}
+    monkeypatch.setattr(
+        TimestampSigner, "get_timestamp", lambda self: real(self) + clock["ahead"]
+    )
+    place_credential(
+        app,
+        kinds=["recording"],
+        media_types=["audio/webm"],
+        min_seconds=2,
+        max_seconds=30,
+        takes=2,
+        reveal_prompt_on_record=False,
+    )
+    learner = launch(app, platform)
+    context = browser.new_context()
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{server}/activity/{learner.launch_id}?lt={learner.token}")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_role("button", name="Start recording").wait_for()
+    idle = app.config["LAUNCH_TOKEN_MAX_AGE"]
+    # Nearly idle too long when the recorder starts: its ticket request
+    # comes back with a renewed token.
+    clock["ahead"] = idle - 30
+    with page.expect_response(lambda r: "recording-ticket" in r.url) as ticket:
+        page.get_by_role("button", name="Start recording").click()
+    assert ticket.value.headers.get("pathmark-launch-token")
+    page.get_by_role("button", name="Stop").and_(page.locator(":enabled")).wait_for()
+    page.wait_for_timeout(3300)
+    page.get_by_role("button", name="Stop").click()
+    # Now the page's own token has lapsed; the renewed one has not.
+    clock["ahead"] = idle + 60
+    keep = page.get_by_role("button", name="Keep this take")
+    keep.and_(page.locator(":enabled")).wait_for()
+    keep.click()
+    page.locator(".pieces li").first.wait_for(timeout=30_000)
+    assert "recorded in Pathmark" in page.locator(".pieces").inner_text()
+    with app.app_context():
+        [artefact] = db.session.scalars(db.select(Artefact)).all()
+        assert artefact.capture_mode == "recorded"
+    context.close()
