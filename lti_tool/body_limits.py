@@ -11,6 +11,8 @@ Werkzeug spools to disk (``lti_tool.intake``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -21,6 +23,25 @@ from lti_tool.events import event
 # form Pathmark serves (50,000 characters of typed evidence, percent-encoded)
 # and any JSON its pages send.
 WHOLE_BODY_MAX_BYTES = 2 * 1024 * 1024
+
+
+View = TypeVar("View", bound=Callable[..., object])
+
+_SAYS = "pathmark_too_large_says"
+
+
+def says_when_too_large(sentence: str) -> Callable[[View], View]:
+    """Give a view's over-cap refusal its own advice, naming its real limit.
+
+    The cap is far above what any Pathmark form needs, so a page whose own
+    limit is much smaller (typed evidence) says that limit instead.
+    """
+
+    def mark(view: View) -> View:
+        setattr(view, _SAYS, sentence)
+        return view
+
+    return mark
 
 
 def too_large(cap: int) -> str:
@@ -53,7 +74,8 @@ def limit_body() -> None:
             size=length,
             path=request.path,
         )
-        raise RequestEntityTooLarge(too_large(cap))
+        view = current_app.view_functions.get(request.endpoint or "")
+        raise RequestEntityTooLarge(getattr(view, _SAYS, None) or too_large(cap))
     # Limit: a body sent without a length (chunked) is read only up to the
     # cap and Werkzeug parses that much without an error, so such a form
     # arrives cut short. Browsers send forms and JSON with a length.
