@@ -28,6 +28,7 @@ WHOLE_BODY_MAX_BYTES = 2 * 1024 * 1024
 View = TypeVar("View", bound=Callable[..., object])
 
 _SAYS = "pathmark_too_large_says"
+_OWN = "pathmark_answers_own_too_large"
 
 
 def says_when_too_large(sentence: str) -> Callable[[View], View]:
@@ -42,6 +43,17 @@ def says_when_too_large(sentence: str) -> Callable[[View], View]:
         return view
 
     return mark
+
+
+def answers_own_too_large(view: View) -> View:
+    """Mark a view that lowers the cap itself and answers an over-long body.
+
+    Such a body is not refused here: the view sets a smaller limit before
+    it reads anything, so Werkzeug still refuses it unread, and the view
+    says so in its own words (as JSON to a script).
+    """
+    setattr(view, _OWN, True)
+    return view
 
 
 def too_large(cap: int) -> str:
@@ -66,7 +78,8 @@ def limit_body() -> None:
         return
     cap = current_app.config.get("MAX_CONTENT_LENGTH") or WHOLE_BODY_MAX_BYTES
     length = request.content_length
-    if length is not None and length > cap:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if length is not None and length > cap and not getattr(view, _OWN, False):
         event(
             "request.body_refused",
             logging.WARNING,
@@ -74,7 +87,6 @@ def limit_body() -> None:
             size=length,
             path=request.path,
         )
-        view = current_app.view_functions.get(request.endpoint or "")
         raise RequestEntityTooLarge(getattr(view, _SAYS, None) or too_large(cap))
     # Limit: a body sent without a length (chunked) is read only up to the
     # cap and Werkzeug parses that much without an error, so such a form
