@@ -148,6 +148,7 @@ def learner_context(launch: Launch) -> dict:
         "due": deadlines.due_at(activity.link.id, launch),
         "limit": activity.limit(current_app.config["MAX_UPLOAD_BYTES"]),
         "chunk_bytes": current_app.config["UPLOAD_CHUNK_BYTES"],
+        "max_caption": evidence.MAX_CAPTION_CHARS,
         "retention_days": current_app.config["MEDIA_RETENTION_DAYS"],
         "accept": {
             kind: ",".join(activity.allowed_types(kind))
