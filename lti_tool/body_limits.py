@@ -11,6 +11,8 @@ Werkzeug spools to disk (``lti_tool.intake``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -21,6 +23,37 @@ from lti_tool.events import event
 # form Pathmark serves (50,000 characters of typed evidence, percent-encoded)
 # and any JSON its pages send.
 WHOLE_BODY_MAX_BYTES = 2 * 1024 * 1024
+
+
+View = TypeVar("View", bound=Callable[..., object])
+
+_SAYS = "pathmark_too_large_says"
+_OWN = "pathmark_answers_own_too_large"
+
+
+def says_when_too_large(sentence: str) -> Callable[[View], View]:
+    """Give a view's over-cap refusal its own advice, naming its real limit.
+
+    The cap is far above what any Pathmark form needs, so a page whose own
+    limit is much smaller (typed evidence) says that limit instead.
+    """
+
+    def mark(view: View) -> View:
+        setattr(view, _SAYS, sentence)
+        return view
+
+    return mark
+
+
+def answers_own_too_large(view: View) -> View:
+    """Mark a view that lowers the cap itself and answers an over-long body.
+
+    Such a body is not refused here: the view sets a smaller limit before
+    it reads anything, so Werkzeug still refuses it unread, and the view
+    says so in its own words (as JSON to a script).
+    """
+    setattr(view, _OWN, True)
+    return view
 
 
 def too_large(cap: int) -> str:
@@ -45,7 +78,8 @@ def limit_body() -> None:
         return
     cap = current_app.config.get("MAX_CONTENT_LENGTH") or WHOLE_BODY_MAX_BYTES
     length = request.content_length
-    if length is not None and length > cap:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if length is not None and length > cap and not getattr(view, _OWN, False):
         event(
             "request.body_refused",
             logging.WARNING,
@@ -53,7 +87,7 @@ def limit_body() -> None:
             size=length,
             path=request.path,
         )
-        raise RequestEntityTooLarge(too_large(cap))
+        raise RequestEntityTooLarge(getattr(view, _SAYS, None) or too_large(cap))
     # Limit: a body sent without a length (chunked) is read only up to the
     # cap and Werkzeug parses that much without an error, so such a form
     # arrives cut short. Browsers send forms and JSON with a length.

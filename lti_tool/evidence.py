@@ -56,6 +56,9 @@ DEFAULT_TYPES = {
     "text": ("text/plain",),
     "link": ("text/uri-list",),
 }
+# A caption or transcript is kept up to this many characters; the page's
+# boxes stop there too, so nothing typed is cut unseen.
+MAX_CAPTION_CHARS = 10_000
 # How an artefact was captured, by kind. A file is "uploaded" unless the
 # server can vouch that it was recorded in Pathmark (lti_tool.recording_tickets).
 CAPTURE_MODES = {"recording": "uploaded", "upload": "uploaded"}
@@ -268,7 +271,7 @@ def add_artefact(
         kind=kind,
         duration_seconds=measured,
         duration_hint_seconds=duration,
-        caption=caption.strip()[:10_000],
+        caption=caption.strip()[:MAX_CAPTION_CHARS],
         storage_key=received.storage_key,
     )
     db.session.add(artefact)

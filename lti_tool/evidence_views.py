@@ -35,11 +35,11 @@ from lti_tool import (
     media,
     media_duration,
 )
-from lti_tool.body_limits import read_whole
+from lti_tool.body_limits import read_whole, says_when_too_large
 from lti_tool.db import db, row_number
 from lti_tool.events import event
 from lti_tool.evidence import Activity, EvidenceError
-from lti_tool.intake import IntakeRefused
+from lti_tool.intake import MAX_TEXT_CHARS, TEXT_TOO_LONG, IntakeRefused
 from lti_tool.launch_context import current_launch, launch_url
 from lti_tool.models import Launch, Submission
 from lti_tool.receipts import claims_for, sign
@@ -49,8 +49,6 @@ from lti_tool.storage import build_store
 from lti_tool.typed_work import keeps_typed
 
 bp = Blueprint("evidence", __name__)
-
-MAX_TEXT_CHARS = 50_000
 
 
 def wants_json() -> bool:
@@ -150,6 +148,7 @@ def learner_context(launch: Launch) -> dict:
         "due": deadlines.due_at(activity.link.id, launch),
         "limit": activity.limit(current_app.config["MAX_UPLOAD_BYTES"]),
         "chunk_bytes": current_app.config["UPLOAD_CHUNK_BYTES"],
+        "max_caption": evidence.MAX_CAPTION_CHARS,
         "retention_days": current_app.config["MEDIA_RETENTION_DAYS"],
         "accept": {
             kind: ",".join(activity.allowed_types(kind))
@@ -247,6 +246,7 @@ def upload_file(launch_id: str):
 
 @bp.post("/evidence/<launch_id>/text")
 @keeps_typed({"text": "Your text"})
+@says_when_too_large(TEXT_TOO_LONG)
 def add_text(launch_id: str):
     launch, activity = learner_launch(launch_id)
     submission = _draft(launch, activity)

@@ -20,6 +20,15 @@ from lti_tool.storage import ArtefactStore, PendingWrite, content_key
 
 READ_SIZE = 1024 * 1024
 
+# Typed evidence arrives as a form, not a stream: its limit in characters,
+# and what a text far beyond it (over the page cap, refused unread) is told.
+MAX_TEXT_CHARS = 50_000
+TEXT_TOO_LONG = (
+    f"Texts are limited to {MAX_TEXT_CHARS:,} characters and this one is far "
+    "longer, so nothing was saved. Go back to the activity, shorten the text "
+    "and save it again; a long document can be added as a file instead."
+)
+
 
 class IntakeRefused(Exception):
     """An upload Pathmark will not keep, with the status and a sentence."""

@@ -46,6 +46,8 @@ NEW_WINDOW_PARAM = "pathmark_new_window"
 # A custom parameter naming the platform's own address for this launch
 # (the page that starts it), where the platform can send one.
 RELAUNCH_PARAM = "relaunch_url"
+# A refused target_link_uri is shown up to this many characters.
+SHOWN_TARGET = 200
 # What the login state's columns hold.
 MAX_TARGET = 2048
 MAX_STORAGE_TARGET = 255
@@ -66,6 +68,13 @@ LOGIN_PARAMS = (
     "lti_deployment_id",
     "deployment_id",
 )
+
+
+def _shorten(target: str) -> str:
+    """A refused target as the page shows it: its start, marked if cut."""
+    if len(target) <= SHOWN_TARGET:
+        return target
+    return target[:SHOWN_TARGET] + f"… ({len(target):,} characters)"
 
 
 def origin_of(url: str) -> str:
@@ -151,7 +160,8 @@ def login() -> Response:
             "target_link_uri outside base_url",
             issuer=issuer,
             client_id=reg.client_id,
-            shown=f"Target: {target}",
+            # Echoed capped: a megabyte-long target came back whole.
+            shown=f"Target: {_shorten(target)}",
         )
 
     # A frame name too long to be real is ignored, as if none was offered.

@@ -15,6 +15,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from lti_tool import media
+from lti_tool.body_limits import answers_own_too_large
 from lti_tool.db import db
 from lti_tool.events import event
 from lti_tool.keys import KeyRingError
@@ -85,6 +86,7 @@ def check_receipt(text: str, *, rehash: bool = False) -> dict:
 
 
 @bp.route("/receipts/verify", methods=["GET", "POST"])
+@answers_own_too_large
 def verify_page():
     result = None
     if request.method == "POST":

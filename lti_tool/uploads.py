@@ -77,7 +77,7 @@ def start(
         total_size=total_size,
         expected_sha256=expected_sha256.lower() if expected_sha256 else None,
         duration_seconds=duration,
-        caption=caption[:10_000],
+        caption=caption[: evidence.MAX_CAPTION_CHARS],
     )
     db.session.add(upload)
     db.session.flush()

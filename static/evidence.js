@@ -11,6 +11,8 @@
   var submission = parseInt(cfg.submission, 10);
   var statusBox = document.getElementById("status");
   var JSON_HEADERS = { "Accept": "application/json", "X-Requested-With": "pathmark" };
+  // Encoded characters of an upload's caption that may ride in its address.
+  var MAX_CAPTION_IN_URL = 1500;
 
   function say(text, isError) {
     statusBox.textContent = text;
@@ -93,15 +95,25 @@
         return;
       }
       var bar = document.getElementById("upload-progress");
-      var url = withParams(cfg.filesUrl, {
-        submission: submission,
-        kind: form.elements.kind.value,
-        name: file.name,
-        caption: document.getElementById("upload-caption").value
-      });
+      var caption = document.getElementById("upload-caption").value;
+      var params = { submission: submission, kind: form.elements.kind.value };
+      var body = file;
+      var type = file.type || "application/octet-stream";
+      // Servers refuse a long address (gunicorn: 4 kB), so a long caption or
+      // transcript goes with the file as a form; the server spools that file
+      // to disk before storing it, so short captions keep the raw stream.
+      if (encodeURIComponent(caption).length > MAX_CAPTION_IN_URL) {
+        body = new FormData();
+        body.append("caption", caption);
+        body.append("file", file);
+        type = null;
+      } else {
+        params.name = file.name;
+        params.caption = caption;
+      }
       say("Uploading " + file.name + "…");
-      send("POST", url, file, file.type || "application/octet-stream", function (n) {
-        setProgress(bar, n / file.size);
+      send("POST", withParams(cfg.filesUrl, params), body, type, function (n) {
+        setProgress(bar, Math.min(1, n / file.size));
       }).then(function () {
         say("Saved. Reloading…");
         reloadPage();

@@ -98,3 +98,34 @@ def test_the_longest_typed_text_still_fits(app, platform):
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert counts(app) == (1, 1)
+
+
+def test_typed_text_far_over_its_limit_is_told_the_text_limit(app, platform, caplog):
+    # Pasted into the text box, 3 MB of text passed the page cap and the
+    # learner was told to shorten it below 2 MB, though texts stop at 50,000
+    # characters.
+    place_credential(app, kinds=["text"], min_words=None, max_words=None)
+    learner = launch(app, platform)
+    submission = learner.start()
+    with caplog.at_level(logging.WARNING, logger="pathmark"):
+        response = learner.client.post(
+            learner.url("text"),
+            data={"submission": submission, "text": "z " * (1536 * 1024)},
+        )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "Texts are limited to 50,000 characters" in page
+    assert "2 MB" not in page
+    assert "event=request.body_refused reason=too_large" in caplog.text
+    assert counts(app) == (0, 1)
+
+
+def test_other_pages_over_the_cap_keep_the_general_advice(app, platform):
+    learner = launch(app, platform)
+    submission = learner.start()
+    response = learner.client.post(
+        learner.url("link"),
+        data={"submission": submission, "url": "https://x.test/" + "a" * 3 * 2**20},
+    )
+    assert response.status_code == 413
+    assert "larger than this page accepts (2 MB)" in response.get_data(as_text=True)

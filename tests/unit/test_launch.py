@@ -269,6 +269,24 @@ def test_login_refuses_target_outside_tool(client, platform):
         },
     )
     assert response.status_code == 400
+    assert "Target: https://evil.example/steal" in response.get_data(as_text=True)
+
+
+def test_login_shows_a_long_refused_target_cut_short(client, platform):
+    target = "http://localhost/" + "a" * 1_000_000
+    response = client.post(
+        "/lti/login",
+        data={
+            "iss": platform.issuer,
+            "login_hint": "u",
+            "client_id": platform.client_id,
+            "target_link_uri": target,
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f"Target: {target[:200]}… (1,000,017 characters)" in page
+    assert len(page) < 10_000
 
 
 def test_pending_deployment_policy_records_it(client, platform, app):

@@ -324,3 +324,20 @@ def test_a_body_larger_than_any_receipt_is_told_so(app):
     )
     assert answer.status_code == 413
     assert answer.get_json()["valid"] is False
+
+
+def test_a_form_over_the_page_cap_is_still_told_as_a_receipt(app):
+    # Over the 2 MB page cap the general refusal answered first: an HTML page
+    # telling a script to use the upload form, instead of its JSON.
+    huge = "A" * (3 * 1024 * 1024)
+    client = app.test_client()
+    answer = client.post(
+        "/receipts/verify",
+        data={"text": huge},
+        headers={"Accept": "application/json"},
+    )
+    assert answer.status_code == 413
+    assert answer.get_json()["valid"] is False
+    page = client.post("/receipts/verify", data={"text": huge})
+    assert page.status_code == 413
+    assert "larger than any Pathmark receipt (256 kB)" in page.get_data(as_text=True)
