@@ -165,10 +165,8 @@ def test_record_submit_and_verify_the_receipt(
     context.close()
 
 
-def _keep_a_take_past_the_session(app, platform, server, browser, monkeypatch):
-    """Record, keep, and let the session end after the first chunk: the
-    page keeps the take on the device. Returns the page."""
-    app.config["UPLOAD_CHUNK_BYTES"] = 4096
+def _draft_open_for_a_take(app, platform, server, browser):
+    """A 2-30 s audio task, two takes; the learner's draft open. The page."""
     place_credential(
         app,
         kinds=["recording"],
@@ -178,12 +176,20 @@ def _keep_a_take_past_the_session(app, platform, server, browser, monkeypatch):
         takes=2,
         reveal_prompt_on_record=False,
     )
-    first = launch(app, platform)
+    learner = launch(app, platform)
     context = browser.new_context()
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.goto(f"{server}/activity/{first.launch_id}?lt={first.token}")
+    page.goto(f"{server}/activity/{learner.launch_id}?lt={learner.token}")
     page.get_by_role("button", name="Start", exact=True).click()
+    return page
+
+
+def _keep_a_take_past_the_session(app, platform, server, browser, monkeypatch):
+    """Record, keep, and let the session end after the first chunk: the
+    page keeps the take on the device. Returns the page."""
+    app.config["UPLOAD_CHUNK_BYTES"] = 4096
+    page = _draft_open_for_a_take(app, platform, server, browser)
     page.get_by_role("button", name="Start recording").click()
     page.get_by_role("button", name="Stop").and_(page.locator(":enabled")).wait_for()
     page.wait_for_timeout(3300)
@@ -444,21 +450,7 @@ def test_a_take_sent_after_the_first_token_lapsed_uses_the_renewed_one(
     monkeypatch.setattr(
         TimestampSigner, "get_timestamp", lambda self: real(self) + clock["ahead"]
     )
-    place_credential(
-        app,
-        kinds=["recording"],
-        media_types=["audio/webm"],
-        min_seconds=2,
-        max_seconds=30,
-        takes=2,
-        reveal_prompt_on_record=False,
-    )
-    learner = launch(app, platform)
-    context = browser.new_context()
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{server}/activity/{learner.launch_id}?lt={learner.token}")
-    page.get_by_role("button", name="Start", exact=True).click()
+    page = _draft_open_for_a_take(app, platform, server, browser)
     page.get_by_role("button", name="Start recording").wait_for()
     idle = app.config["LAUNCH_TOKEN_MAX_AGE"]
     # Nearly idle too long when the recorder starts: its ticket request
@@ -480,4 +472,4 @@ def test_a_take_sent_after_the_first_token_lapsed_uses_the_renewed_one(
     with app.app_context():
         [artefact] = db.session.scalars(db.select(Artefact)).all()
         assert artefact.capture_mode == "recorded"
-    context.close()
+    page.context.close()
